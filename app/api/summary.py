@@ -1,0 +1,18 @@
+"""The live summary the builder asks for on every change; never touches Keras or the DB."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.deps import SettingsDep
+from app.models import StackIn, SummaryPublic
+from app.summary import check_and_summarize
+
+router = APIRouter(tags=["summary"])
+
+
+@router.post("/summary", response_model=SummaryPublic)
+def create_summary(stack: StackIn, settings: SettingsDep) -> dict[str, Any]:
+    """`model.summary()` of an unsaved stack: shapes, parameter counts, warnings."""
+    _, summary = check_and_summarize(stack.model_dump(), settings.max_layers, settings.max_params)
+    return summary.as_json()

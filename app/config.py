@@ -1,0 +1,32 @@
+"""Settings, read from the environment (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    # Empty means a SQLite file inside `data_dir`.
+    database_url: str = ""
+    workers: int = Field(default=1, ge=1)
+
+    max_layers: int = Field(default=200, ge=1)
+    max_params: int = Field(default=50_000_000, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'layerstack.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

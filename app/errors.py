@@ -1,0 +1,16 @@
+"""How problems become HTTP answers: FastAPI's 422 shape, with `loc` starting at "body"."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.catalog import Invalid
+
+
+async def invalid_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Invalid)
+    detail = [{**p.as_dict(), "loc": ["body", *p.loc]} for p in exc.problems]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Invalid, invalid_handler)

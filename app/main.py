@@ -1,0 +1,58 @@
+"""The app factory: routers, static files, templates, and start-up (migrations)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api import architectures, catalog, summary
+from app.config import Settings, get_settings
+from app.db import make_engine, migrate
+from app.errors import add_error_handlers
+from app.limits import BodyLimit
+from app.web import pages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _body_limit(settings: Settings) -> Any:
+    def limit_for(scope: dict[str, Any]) -> tuple[int, str]:
+        # Dataset uploads stream to disk and get their own, much larger cap.
+        if scope["method"] == "POST" and scope["path"].rstrip("/") == "/api/datasets":
+            return settings.max_upload_bytes, "MAX_UPLOAD_BYTES"
+        return settings.max_body_bytes, "MAX_BODY_BYTES"
+
+    return limit_for
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Layerstack",
+        summary="Build, train and serve Keras Sequential models from a browser or over REST.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    add_error_handlers(app)
+    for router in (catalog.router, summary.router, architectures.router):
+        app.include_router(router, prefix="/api")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.add_middleware(BodyLimit, limit_for=_body_limit(settings))
+    return app
