@@ -102,7 +102,9 @@ def _layer_type(raw: Any, index: int) -> LayerType:
     return found
 
 
-def _split_args(raw: dict[str, Any], index: int) -> tuple[dict[str, Any], dict[str, Any], Any]:
+def _split_args(
+    raw: dict[str, Any], kind: LayerType, index: int
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
     """(catalog args, input-shape args, name): Keras base-layer keywords are not catalog args."""
     loc: tuple[str | int, ...] = ("layers", index, "args")
     args = raw.get("args", {})
@@ -116,14 +118,16 @@ def _split_args(raw: dict[str, Any], index: int) -> tuple[dict[str, Any], dict[s
         key = sorted(extra)[0]
         raise Invalid([Problem(("layers", index, key), f"layers[{index}] has no field `{key}`; "
                                f'put arguments under "args".', "layer_field")])
-    shape_args = {k: args[k] for k in _INPUT_KEYS if k in args}
-    rest = {k: v for k, v in args.items() if k not in _INPUT_KEYS and k != "name"}
+    # Embedding's own `input_dim` is its vocabulary size, not an input shape.
+    keys = [k for k in _INPUT_KEYS if k in args and kind.arg(k) is None]
+    shape_args = {k: args[k] for k in keys}
+    rest = {k: v for k, v in args.items() if k not in keys and k != "name"}
     return rest, shape_args, raw.get("name", args.get("name"))
 
 
 def _check_layer(raw: Any, index: int) -> tuple[LayerType, dict[str, Any], dict[str, Any], Any]:
     kind = _layer_type(raw, index)
-    args, shape_args, name = _split_args(raw, index)
+    args, shape_args, name = _split_args(raw, kind, index)
     try:
         checked = check_args(kind.args, args, skip=set(), what=kind.name)
     except ArgError as error:

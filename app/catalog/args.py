@@ -23,6 +23,9 @@ class ArgError(ValueError):
         self.loc = loc
 
 
+MATRIX_ONLY = ("Orthogonal",)
+
+
 class _Required:
     def __repr__(self) -> str:
         return "REQUIRED"
@@ -306,13 +309,20 @@ class ObjectArg(Arg):
     """A Keras object given as a string id or as {"name": ..., parameters}: initializers etc."""
 
     registry: Any = field(default=None)  # an app.catalog.objects.Registry
+    # Initializers of a 1-D weight (biases, gamma, beta) cannot be matrix-only ones.
+    vector: bool = False
     kind: ClassVar[str] = "object"
 
     def check_value(self, value: Any) -> Any:
-        try:
-            return self.registry.check(value, self.name)
-        except ArgError as error:
-            raise ArgError(error.message, error.loc) from None
+        checked = self.registry.check(value, self.name)
+        name = checked if isinstance(checked, str) else checked["name"]
+        spec = self.registry.find(name)
+        if self.vector and spec.name in MATRIX_ONLY:
+            raise ArgError(
+                f"{spec.name} needs a matrix, but `{self.name}` initializes a vector; use "
+                f"'zeros', 'ones', or a random one. {received(self.name, value)}."
+            )
+        return checked
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "registry": self.registry.kind}

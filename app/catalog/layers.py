@@ -84,7 +84,8 @@ class LayerType:
 # Arguments several layers share ---------------------------------------------------------------
 
 def _init(name: str, default: str, help: str = "How the weights start") -> Arg:
-    return ObjectArg(name=name, default=default, registry=INITIALIZERS, help=help)
+    vector = not name.startswith(("kernel", "recurrent", "embeddings"))
+    return ObjectArg(name=name, default=default, registry=INITIALIZERS, help=help, vector=vector)
 
 
 def _reg(name: str, help: str) -> Arg:
@@ -280,7 +281,7 @@ def _rnn(gates: int) -> Callable[[ShapeT, dict[str, Any]], Out]:
     return infer
 
 
-def _rnn_args(act: str, extra: tuple[Arg, ...]) -> tuple[Arg, ...]:
+def _rnn_args(act: str, extra: tuple[Arg, ...], seeded: bool = True) -> tuple[Arg, ...]:
     return (
         Int(name="units", min=1, example=32, help="Size of the hidden state"),
         activation(default=act, help="Applied to the cell output; null means linear"),
@@ -299,7 +300,7 @@ def _rnn_args(act: str, extra: tuple[Arg, ...]) -> tuple[Arg, ...]:
         _reg("kernel_regularizer", "Penalty on the input weights"),
         _reg("recurrent_regularizer", "Penalty on the recurrent weights"),
         _reg("bias_regularizer", "Penalty on the biases"),
-        SEED,
+        *((SEED,) if seeded else ()),
     )  # fmt: skip
 
 
@@ -334,9 +335,11 @@ def _conv_args(n: int, example: int | list[int], paddings: tuple[str, ...]) -> t
     )  # fmt: skip
 
 
-def _pool_args(n: int) -> tuple[Arg, ...]:
+def _pool_args(n: int, required: bool = False) -> tuple[Arg, ...]:
+    # Keras gives MaxPooling a default pool_size of 2 but makes AveragePooling ask for one.
+    size = {"example": 2} if required else {"default": 2}
     return (
-        IntTuple(name="pool_size", rank=n, default=2, help="Size of the pooling window"),
+        IntTuple(name="pool_size", rank=n, help="Size of the pooling window", **size),
         IntTuple(name="strides", rank=n, default=None, nullable=True,
                  help="Step between windows; null means pool_size"),
         *_pool_common,
@@ -400,12 +403,13 @@ LAYERS: tuple[LayerType, ...] = (
               rank=3, takes=IMAGE, help="Keeps the largest value in each window",
               args=_pool_args(2)),
     LayerType(name="AveragePooling2D", aliases=("AvgPool2D",), group="pooling", infer=_pool(2),
-              rank=3, takes=IMAGE, help="Averages each window", args=_pool_args(2)),
+              rank=3, takes=IMAGE, help="Averages each window", args=_pool_args(2, required=True)),
     LayerType(name="MaxPooling1D", aliases=("MaxPool1D",), group="pooling", infer=_pool(1),
               rank=2, takes=SEQUENCE, help="Keeps the largest value in each window of steps",
               args=_pool_args(1)),
     LayerType(name="AveragePooling1D", aliases=("AvgPool1D",), group="pooling", infer=_pool(1),
-              rank=2, takes=SEQUENCE, help="Averages each window of steps", args=_pool_args(1)),
+              rank=2, takes=SEQUENCE, help="Averages each window of steps",
+              args=_pool_args(1, required=True)),
     LayerType(name="GlobalAveragePooling2D", aliases=("GlobalAvgPool2D",), group="pooling",
               infer=_global_pool, rank=3, takes=IMAGE, args=_global_args,
               help="Averages each channel over the whole image: (batch, h, w, c) -> (batch, c)"),
@@ -445,7 +449,7 @@ LAYERS: tuple[LayerType, ...] = (
               args=(_rate, DATA_FORMAT, SEED)),
     LayerType(name="GaussianNoise", group="regularization", infer=_same,
               help="Adds zero-mean Gaussian noise while training",
-              args=(Float(name="stddev", min=0.0, example=0.1,
+              args=(Float(name="stddev", min=0.0, max=1.0, example=0.1,
                           help="Standard deviation of the noise"), SEED)),
     # preprocessing and augmentation
     LayerType(name="Rescaling", group="preprocessing", infer=_same,
@@ -495,7 +499,7 @@ LAYERS: tuple[LayerType, ...] = (
                                                 "(the cuDNN-compatible form)")))),
     LayerType(name="SimpleRNN", group="recurrent", infer=_rnn(1), rank=2, takes=SEQUENCE,
               help="Fully connected recurrent layer: output fed back as input",
-              args=_rnn_args("tanh", ())),
+              args=_rnn_args("tanh", (), seeded=False)),
 )  # fmt: skip
 
 LAYER_TYPES: dict[str, LayerType] = {t.name: t for t in LAYERS}

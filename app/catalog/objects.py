@@ -196,7 +196,7 @@ REGULARIZERS = Registry(
         ObjectSpec(name="L2", module="regularizers", ids=("l2",),
                    args=(Float(name="l2", default=0.01, **_FACTOR),),
                    help="Penalty l2 * sum(w^2) (weight decay)"),
-        ObjectSpec(name="L1L2", module="regularizers", ids=("l1_l2",),
+        ObjectSpec(name="L1L2", module="regularizers", ids=("l1_l2", "l1l2"),
                    args=(Float(name="l1", default=0.0, **_FACTOR),
                          Float(name="l2", default=0.0, **_FACTOR)),
                    help="Both penalties"),

@@ -1,0 +1,1 @@
+"""Everything that imports Keras. The web process never imports this package."""
