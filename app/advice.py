@@ -33,13 +33,16 @@ def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
     for index, (layer, row) in enumerate(zip(stack.layers, summary.layers, strict=True)):
         if layer.type.name == "Dense" and shape is not None and len(shape) > 1:
             grid = "(None, " + ", ".join(str(d) for d in shape) + ")"
-            return [_warning(
-                index, "dense_multi_dim_input",
-                f"{layer.label(index)} gets a multi-dimensional input {grid}: Dense acts on the "
-                f"last axis only, so the output stays {len(shape) + 1}D. A classifier almost "
-                f"always needs Flatten before it.",
-                {**insert_fix("Flatten"), "index": index},
-            )]  # fmt: skip
+            return [
+                _warning(
+                    index,
+                    "dense_multi_dim_input",
+                    f"{layer.label(index)} gets a multi-dimensional input {grid}: Dense acts "
+                    f"on the last axis only, so the output stays {len(shape) + 1}D. A "
+                    f"classifier almost always needs Flatten before it.",
+                    {**insert_fix("Flatten"), "index": index},
+                )
+            ]
         shape = row.output_shape[1:] if row.output_shape else None
     return []
 
@@ -66,14 +69,20 @@ def _logits_mismatch(stack: CheckedStack, summary: Summary) -> list[dict]:
         return []
     assert isinstance(loss, dict)
     layer = stack.layers[index]
-    return [_warning(
-        index, "activation_with_logits",
-        f"{layer.label(index)} ends with {act}, but the loss {loss['name']} has "
-        f"from_logits=true, so {act} is applied twice and training is slow and unstable. "
-        f"Set from_logits to false (or remove the {act} activation).",
-        {"action": "set_compile", "compile": {"loss": {**loss, "from_logits": False}},
-         "label": "Set from_logits to false"},
-    )]  # fmt: skip
+    return [
+        _warning(
+            index,
+            "activation_with_logits",
+            f"{layer.label(index)} ends with {act}, but the loss {loss['name']} has "
+            f"from_logits=true, so {act} is applied twice and training is slow and unstable. "
+            f"Set from_logits to false (or remove the {act} activation).",
+            {
+                "action": "set_compile",
+                "compile": {"loss": {**loss, "from_logits": False}},
+                "label": "Set from_logits to false",
+            },
+        )
+    ]
 
 
 def _softmax_single_unit(stack: CheckedStack, summary: Summary) -> list[dict]:
@@ -81,24 +90,34 @@ def _softmax_single_unit(stack: CheckedStack, summary: Summary) -> list[dict]:
     out = summary.layers[index].output_shape
     if act != "softmax" or not out or out[-1] != 1:
         return []
-    return [_warning(
-        index, "softmax_single_unit",
-        f"{stack.layers[index].label(index)} applies softmax to a single unit, which always "
-        f"outputs 1.0. For two classes use sigmoid with BinaryCrossentropy, or 2 units.",
-        {"action": "set_args", "index": index, "args": {"activation": "sigmoid"},
-         "label": "Use sigmoid"},
-    )]  # fmt: skip
+    return [
+        _warning(
+            index,
+            "softmax_single_unit",
+            f"{stack.layers[index].label(index)} applies softmax to a single unit, which always "
+            f"outputs 1.0. For two classes use sigmoid with BinaryCrossentropy, or 2 units.",
+            {
+                "action": "set_args",
+                "index": index,
+                "args": {"activation": "sigmoid"},
+                "label": "Use sigmoid",
+            },
+        )
+    ]
 
 
 def _unbuilt(stack: CheckedStack, summary: Summary) -> list[dict]:
     if summary.built:
         return []
-    return [_warning(
-        0, "no_input_shape",
-        "No input shape: the model is not built yet, so shapes and parameter counts are "
-        "unknown. Set input_shape (e.g. [28, 28, 1] for MNIST images, or [784] for flat "
-        "vectors); training takes it from the dataset.",
-    )]  # fmt: skip
+    return [
+        _warning(
+            0,
+            "no_input_shape",
+            "No input shape: the model is not built yet, so shapes and parameter counts are "
+            "unknown. Set input_shape (e.g. [28, 28, 1] for MNIST images, or [784] for flat "
+            "vectors); training takes it from the dataset.",
+        )
+    ]
 
 
 def find_warnings(stack: CheckedStack, summary: Summary) -> list[dict]:

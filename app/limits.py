@@ -10,12 +10,24 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body parsing re-raises it as a 413 instead of a 400."""
+
+    def __init__(self, limit: int, setting: str) -> None:
+        super().__init__(413, _detail(f"more than {_human(limit)}", limit, setting))
+
+
+def _detail(got: str, limit: int, setting: str) -> str:
+    return (
+        f"Request body too large: received {got}, the limit is {_human(limit)} "
+        f"({setting}). Send less, or raise {setting} on the server."
+    )
 
 
 def _human(size: int) -> str:
@@ -50,7 +62,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit, setting)
             return message
 
         async def tracking_send(message: dict) -> None:
@@ -60,20 +72,24 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
+        except BodyTooLarge as error:
             if not started:
-                await self._refuse(send, seen, limit, setting, at_least=True)
+                await self._send_413(send, error.detail)
+
+    async def _refuse(self, send: Callable, size: int, limit: int, setting: str) -> None:
+        await self._send_413(send, _detail(_human(size), limit, setting))
 
     @staticmethod
-    async def _refuse(send: Callable, size: int, limit: int, setting: str,
-                      at_least: bool = False) -> None:  # fmt: skip
-        got = f"more than {_human(limit)}" if at_least else _human(size)
-        detail = (
-            f"Request body too large: received {got}, the limit is {_human(limit)} "
-            f"({setting}). Send less, or raise {setting} on the server."
-        )
+    async def _send_413(send: Callable, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

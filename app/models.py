@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
-
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
@@ -29,12 +28,12 @@ SEED_CNN: dict[str, Any] = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; every time we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 UTCDateTime = Annotated[datetime, AfterValidator(_as_utc)]
@@ -47,7 +46,7 @@ class StackBase(SQLModel):
 class StackIn(StackBase):
     """A layer stack as sent by the builder or a script; checked against the catalog."""
 
-    model_config = {"json_schema_extra": {"examples": [SEED_CNN]}}  # type: ignore[assignment]
+    model_config = {"json_schema_extra": {"examples": [SEED_CNN]}}
 
     input_shape: Any = Field(
         default=None,

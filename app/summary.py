@@ -73,8 +73,10 @@ def _rank_problem(layer: CheckedLayer, index: int, shape: Shape) -> Problem:
     assert kind.rank is not None
     target = reshape_target(shape, kind.rank)
     if target is not None:
-        fix: dict[str, Any] | None = {**insert_fix("Reshape", {"target_shape": target}),
-                                      "index": index}  # fmt: skip
+        fix: dict[str, Any] | None = {
+            **insert_fix("Reshape", {"target_shape": target}),
+            "index": index,
+        }
         how = f"add Reshape({target}) before it"
     else:
         fix, how = None, "add a Reshape before it that gives it that shape"
@@ -108,19 +110,33 @@ def summarize(stack: CheckedStack, max_params: int | None = None) -> Summary:
             rows.append(LayerRow(index, layer.name, layer.type.name, None, 0, 0, 0))
             continue
         shape, trainable, frozen = _infer(layer, index, shape)
-        rows.append(LayerRow(index, layer.name, layer.type.name, [None, *shape],
-                             trainable + frozen, trainable, frozen))  # fmt: skip
+        rows.append(
+            LayerRow(
+                index,
+                layer.name,
+                layer.type.name,
+                [None, *shape],
+                trainable + frozen,
+                trainable,
+                frozen,
+            )
+        )
     summary = Summary(list(stack.input_shape) if stack.input_shape else None, rows)
     if max_params is not None and summary.total_params > max_params:
         biggest = max(rows, key=lambda r: r.params)
-        raise Invalid([Problem(
-            ("layers", biggest.index),
-            f"The model has {summary.total_params:,} parameters, over the cap of "
-            f"{max_params:,} (MAX_PARAMS). The largest is "
-            f"{stack.layers[biggest.index].label(biggest.index)} with {biggest.params:,}: "
-            f"use fewer units or filters, or add pooling before Flatten.",
-            "model_too_large", summary.total_params,
-        )])  # fmt: skip
+        raise Invalid(
+            [
+                Problem(
+                    ("layers", biggest.index),
+                    f"The model has {summary.total_params:,} parameters, over the cap of "
+                    f"{max_params:,} (MAX_PARAMS). The largest is "
+                    f"{stack.layers[biggest.index].label(biggest.index)} with {biggest.params:,}: "
+                    f"use fewer units or filters, or add pooling before Flatten.",
+                    "model_too_large",
+                    summary.total_params,
+                )
+            ]
+        )
     summary.warnings = find_warnings(stack, summary)
     return summary
 

@@ -13,8 +13,7 @@ target_metadata = SQLModel.metadata
 
 def run_with(connection) -> None:  # type: ignore[no-untyped-def]
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True)  # fmt: skip
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -32,8 +31,9 @@ def run_migrations_online() -> None:
 
 if context.is_offline_mode():
     url = config.get_main_option("sqlalchemy.url") or get_settings().db_url
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)  # fmt: skip
+    context.configure(
+        url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

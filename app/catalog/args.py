@@ -47,6 +47,10 @@ def received(name: str, value: Any) -> str:
     return f"Received: {name}={value!r}"
 
 
+def article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def suggest(value: str, options: Sequence[str]) -> str | None:
     """The option a misspelled name most likely meant: case, `_` and `-` are ignored first."""
 
@@ -171,10 +175,13 @@ class Float(Arg):
         return (" " + " and ".join(parts)) if parts else ""
 
     def in_bounds(self, value: float) -> bool:
-        if self.min is not None and (value < self.min or (self.min_exclusive and value == self.min)):
+        if self.min is not None and (
+            value < self.min or (self.min_exclusive and value == self.min)
+        ):
             return False
         return not (
-            self.max is not None and (value > self.max or (self.max_exclusive and value == self.max))
+            self.max is not None
+            and (value > self.max or (self.max_exclusive and value == self.max))
         )
 
     def check_value(self, value: Any) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.catalog.args import Arg, ArgError, Bool, Choice, Float, Int, received
+from app.catalog.args import Arg, ArgError, Bool, Choice, Float, Int, article, received
 from app.catalog.objects import ObjectSpec, Registry, strip_module
 from app.catalog.problems import Invalid, Problem
 
@@ -65,8 +65,11 @@ OPTIMIZERS = Registry(
     ),
 )  # fmt: skip
 
-_LOGITS = Bool(name="from_logits", default=False,
-               help="True if the model outputs raw scores (no softmax/sigmoid on the last layer)")
+_LOGITS = Bool(
+    name="from_logits",
+    default=False,
+    help="True if the model outputs raw scores (no softmax/sigmoid on the last layer)",
+)
 _SMOOTH = Float(name="label_smoothing", default=0.0, min=0.0, max=1.0,
                 help="Soften the targets towards uniform")  # fmt: skip
 
@@ -170,9 +173,8 @@ def _wrong_kind(value: Any, registry: Registry) -> str | None:
         if other is not registry and other.find(strip_module(name)) is not None:
             field = "metrics" if other is METRICS else other.kind
             examples = ", ".join(repr(s.ids[0]) for s in registry.specs[:4])
-            article = "an" if other.kind[0] in "aeiou" else "a"
             return (
-                f"{name!r} is {article} {other.kind}, not a {registry.kind}: put it in "
+                f"{name!r} is {article(other.kind)}, not {article(registry.kind)}: put it in "
                 f"`{field}`. For `{registry.kind}`, use one of {examples}, ..."
             )
     return None
@@ -198,12 +200,27 @@ def check_compile(value: Any) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        raise Invalid([Problem(loc, f"Expected an object for `compile`. "
-                               f"{received('compile', value)}.", "compile_type", value)])
+        raise Invalid(
+            [
+                Problem(
+                    loc,
+                    f"Expected an object for `compile`. {received('compile', value)}.",
+                    "compile_type",
+                    value,
+                )
+            ]
+        )
     unknown = [k for k in value if k not in COMPILE_FIELDS]
     if unknown:
-        raise Invalid([Problem((*loc, unknown[0]), f"`compile` has no field `{unknown[0]}`; "
-                               f"it takes {', '.join(COMPILE_FIELDS)}.", "compile_field")])
+        raise Invalid(
+            [
+                Problem(
+                    (*loc, unknown[0]),
+                    f"`compile` has no field `{unknown[0]}`; it takes {', '.join(COMPILE_FIELDS)}.",
+                    "compile_field",
+                )
+            ]
+        )
     out: dict[str, Any] = {}
     for field, (registry, default) in COMPILE_FIELDS.items():
         given = value.get(field, default)
@@ -222,4 +239,3 @@ def check_compile(value: Any) -> dict[str, Any]:
 
 def compile_defaults() -> dict[str, Any]:
     return {field: default for field, (_, default) in COMPILE_FIELDS.items()}
-

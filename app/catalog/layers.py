@@ -83,6 +83,7 @@ class LayerType:
 
 # Arguments several layers share ---------------------------------------------------------------
 
+
 def _init(name: str, default: str, help: str = "How the weights start") -> Arg:
     vector = not name.startswith(("kernel", "recurrent", "embeddings"))
     return ObjectArg(name=name, default=default, registry=INITIALIZERS, help=help, vector=vector)
@@ -129,6 +130,7 @@ def _known(value: Any, what: str, shape: ShapeT) -> int:
 
 # Core -----------------------------------------------------------------------------------------
 
+
 def _dense(shape: ShapeT, a: dict[str, Any]) -> Out:
     last = _known(shape[-1], "last axis", shape)
     units = a["units"]
@@ -165,6 +167,7 @@ def _embedding(shape: ShapeT, a: dict[str, Any]) -> Out:
 
 
 # Convolution and pooling ----------------------------------------------------------------------
+
 
 def _conv(n: int) -> Callable[[ShapeT, dict[str, Any]], Out]:
     def infer(shape: ShapeT, a: dict[str, Any]) -> Out:
@@ -244,6 +247,7 @@ def _upsampling(shape: ShapeT, a: dict[str, Any]) -> Out:
 
 # Normalization --------------------------------------------------------------------------------
 
+
 def _axis_size(shape: ShapeT, axis: int) -> int:
     rank = len(shape) + 1  # with the batch axis, as Keras counts
     if not (-rank < axis < rank) or axis in (0, -rank):
@@ -266,6 +270,7 @@ def _layer_norm(shape: ShapeT, a: dict[str, Any]) -> Out:
 
 
 # Recurrent ------------------------------------------------------------------------------------
+
 
 def _rnn(gates: int) -> Callable[[ShapeT, dict[str, Any]], Out]:
     def infer(shape: ShapeT, a: dict[str, Any]) -> Out:
@@ -337,9 +342,11 @@ def _conv_args(n: int, example: int | list[int], paddings: tuple[str, ...]) -> t
 
 def _pool_args(n: int, required: bool = False) -> tuple[Arg, ...]:
     # Keras gives MaxPooling a default pool_size of 2 but makes AveragePooling ask for one.
-    size = {"example": 2} if required else {"default": 2}
+    help = "Size of the pooling window"
     return (
-        IntTuple(name="pool_size", rank=n, help="Size of the pooling window", **size),
+        IntTuple(name="pool_size", rank=n, example=2, help=help)
+        if required
+        else IntTuple(name="pool_size", rank=n, default=2, help=help),
         IntTuple(name="strides", rank=n, default=None, nullable=True,
                  help="Step between windows; null means pool_size"),
         *_pool_common,

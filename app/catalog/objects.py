@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.args import Arg, ArgError, Choice, Float, Int, received, suggest
+from app.catalog.args import Arg, ArgError, Choice, Float, Int, article, received, suggest
 
 # Prefixes people paste from code: tf.keras.losses.BinaryCrossentropy -> BinaryCrossentropy.
 _MODULE_PREFIXES = ("tf.keras.", "tensorflow.keras.", "keras.")
@@ -78,8 +78,8 @@ class Registry:
             return value
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             raise ArgError(
-                f"Expected a {self.kind} name such as {self.specs[0].ids[0]!r}, or an object "
-                f'{{"name": "{self.specs[0].name}", ...parameters}} for `{field_name}`. '
+                f"Expected {article(self.kind)} name such as {self.specs[0].ids[0]!r}, or an "
+                f'object {{"name": "{self.specs[0].name}", ...parameters}} for `{field_name}`. '
                 f"{received(field_name, value)}."
             )
         spec = self.find(value["name"])
@@ -186,19 +186,23 @@ INITIALIZERS = Registry(
     ),
 )  # fmt: skip
 
-_FACTOR = {"min": 0.0, "help": "Penalty factor"}
+
+def _factor(name: str, default: float) -> Float:
+    return Float(name=name, default=default, min=0.0, help="Penalty factor")
+
+
 REGULARIZERS = Registry(
     "regularizer",
     (
         ObjectSpec(name="L1", module="regularizers", ids=("l1",),
-                   args=(Float(name="l1", default=0.01, **_FACTOR),),
+                   args=(_factor("l1", 0.01),),
                    help="Penalty l1 * sum(|w|)"),
         ObjectSpec(name="L2", module="regularizers", ids=("l2",),
-                   args=(Float(name="l2", default=0.01, **_FACTOR),),
+                   args=(_factor("l2", 0.01),),
                    help="Penalty l2 * sum(w^2) (weight decay)"),
         ObjectSpec(name="L1L2", module="regularizers", ids=("l1_l2", "l1l2"),
-                   args=(Float(name="l1", default=0.0, **_FACTOR),
-                         Float(name="l2", default=0.0, **_FACTOR)),
+                   args=(_factor("l1", 0.0),
+                         _factor("l2", 0.0)),
                    help="Both penalties"),
     ),
 )  # fmt: skip

@@ -97,7 +97,9 @@ def reshape_target(shape: Shape, rank: int) -> list[int] | None:
 
 def insert_fix(layer_type: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
     """A one-click fix: insert a layer before the one at fault (the summary adds `index`)."""
-    shown = ", ".join(f"{v!r}" if k == "target_shape" else f"{k}={v!r}" for k, v in (args or {}).items())
+    shown = ", ".join(
+        f"{v!r}" if k == "target_shape" else f"{k}={v!r}" for k, v in (args or {}).items()
+    )
     return {
         "action": "insert",
         "layer": {"type": layer_type, "args": args or {}},

@@ -16,9 +16,13 @@ from app.catalog import LOSSES, METRICS, OPTIMIZERS, Registry
 from app.stack import CheckedLayer, CheckedStack
 
 _OBJECT_ARGS = {"object"}
-_MODULES = {"initializers": keras.initializers, "regularizers": keras.regularizers,
-            "optimizers": keras.optimizers, "losses": keras.losses,
-            "metrics": keras.metrics}  # fmt: skip
+_MODULES = {
+    "initializers": keras.initializers,
+    "regularizers": keras.regularizers,
+    "optimizers": keras.optimizers,
+    "losses": keras.losses,
+    "metrics": keras.metrics,
+}
 
 
 def build_object(registry: Registry, value: Any, keep_strings: bool = True) -> Any:

@@ -37,8 +37,9 @@ def required_args(kind: Any) -> dict[str, Any]:
 
 
 def built_layer(kind: Any, args: dict[str, Any]) -> Any:
-    stack = check_stack({"input_shape": input_for(kind),
-                         "layers": [{"type": kind.name, "args": args}]}, 200)  # fmt: skip
+    stack = check_stack(
+        {"input_shape": input_for(kind), "layers": [{"type": kind.name, "args": args}]}, 200
+    )
     return build_model(stack).layers[0]
 
 
@@ -92,8 +93,12 @@ def stored(layer: Any, name: str) -> Any:
 
 @pytest.mark.parametrize("kind", LAYERS, ids=lambda k: k.name)
 def test_each_layer_type_matches_keras(keras, kind):
-    assert_same_as_keras({"input_shape": input_for(kind),
-                          "layers": [{"type": kind.name, "args": required_args(kind)}]})  # fmt: skip
+    assert_same_as_keras(
+        {
+            "input_shape": input_for(kind),
+            "layers": [{"type": kind.name, "args": required_args(kind)}],
+        }
+    )
 
 
 @pytest.mark.parametrize("kind", LAYERS, ids=lambda k: k.name)
@@ -143,17 +148,29 @@ def test_every_argument_reaches_keras(keras, kind, arg):
     value = other_value(arg)
     args = {**required_args(kind), arg.name: value}
     layer = built_layer(kind, args)
-    assert same(arg, check_stack({"input_shape": input_for(kind), "layers": [
-        {"type": kind.name, "args": args}]}, 200).layers[0].args[arg.name],
-        stored(layer, arg.name)), (kind.name, arg.name, value, stored(layer, arg.name))  # fmt: skip
-    assert_same_as_keras({"input_shape": input_for(kind),
-                          "layers": [{"type": kind.name, "args": args}]})  # fmt: skip
+    assert same(
+        arg,
+        check_stack(
+            {"input_shape": input_for(kind), "layers": [{"type": kind.name, "args": args}]}, 200
+        )
+        .layers[0]
+        .args[arg.name],
+        stored(layer, arg.name),
+    ), (kind.name, arg.name, value, stored(layer, arg.name))
+    assert_same_as_keras(
+        {"input_shape": input_for(kind), "layers": [{"type": kind.name, "args": args}]}
+    )
 
 
 # Compile objects ---------------------------------------------------------------------------
 
-KERAS_MODULE = {"initializer": "initializers", "regularizer": "regularizers",
-                "optimizer": "optimizers", "loss": "losses", "metric": "metrics"}  # fmt: skip
+KERAS_MODULE = {
+    "initializer": "initializers",
+    "regularizer": "regularizers",
+    "optimizer": "optimizers",
+    "loss": "losses",
+    "metric": "metrics",
+}
 REGISTRIES = [INITIALIZERS, REGULARIZERS, OPTIMIZERS, LOSSES, METRICS]
 
 
@@ -181,8 +198,14 @@ def _data(kind: str, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _train_once(keras, compile_settings: dict[str, Any], name: str) -> dict[str, float]:
-    stack = check_stack({"input_shape": [4], "compile": compile_settings, "layers": [
-        {"type": "Dense", "args": {"units": 3, "activation": "softmax"}}]}, 200)  # fmt: skip
+    stack = check_stack(
+        {
+            "input_shape": [4],
+            "compile": compile_settings,
+            "layers": [{"type": "Dense", "args": {"units": 3, "activation": "softmax"}}],
+        },
+        200,
+    )
     model = compile_model(build_model(stack), stack.compile)
     x, y = _data("", name)
     model.fit(x, y, epochs=1, verbose=0)
@@ -203,7 +226,9 @@ def test_every_loss_id_trains(keras, key):
 
 @pytest.mark.parametrize("key", [k for s in METRICS.specs for k in (*s.ids, s.name)])
 def test_every_metric_id_evaluates(keras, key):
-    loss = "sparse_categorical_crossentropy" if "sparse" in key.lower() else "categorical_crossentropy"
+    loss = (
+        "sparse_categorical_crossentropy" if "sparse" in key.lower() else "categorical_crossentropy"
+    )
     logs = _train_once(keras, {"loss": loss, "metrics": [key]}, key)
     assert len(logs) == 2 and all(np.isfinite(v) for v in logs.values())
 
@@ -254,11 +279,15 @@ def layer_specs(draw: Any, rank: int) -> dict[str, Any]:
 def stacks(draw: Any) -> dict[str, Any]:
     """Stacks grown layer by layer; a drawn layer our rules reject is dropped, so most stacks
     are deep and valid (Keras is still the judge of every shape and count)."""
-    shape = draw(st.sampled_from([
-        [draw(st.integers(1, 64))],
-        [draw(st.integers(1, 12)), draw(st.integers(1, 8))],
-        [draw(st.integers(3, 24)), draw(st.integers(3, 24)), draw(st.integers(1, 4))],
-    ]))  # fmt: skip
+    shape = draw(
+        st.sampled_from(
+            [
+                [draw(st.integers(1, 64))],
+                [draw(st.integers(1, 12)), draw(st.integers(1, 8))],
+                [draw(st.integers(3, 24)), draw(st.integers(3, 24)), draw(st.integers(1, 4))],
+            ]
+        )
+    )
     data: dict[str, Any] = {"input_shape": shape, "layers": []}
     current = shape
     for _ in range(draw(st.integers(1, 8))):

@@ -1,0 +1,34 @@
+"""Stacks the tests send, as a user or script would."""
+
+from typing import Any
+
+from app.models import SEED_CNN
+
+
+def mlp(input_shape: list[int] | None = None, **compile_: Any) -> dict[str, Any]:
+    return {
+        "name": "MLP",
+        "input_shape": input_shape or [8, 8],
+        "layers": [
+            {"type": "Flatten"},
+            {"type": "Dense", "args": {"units": 64, "activation": "relu"}},
+            {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
+        ],
+        "compile": {
+            "optimizer": "adam",
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+            **compile_,
+        },
+    }
+
+
+def with_layers(*layers: dict[str, Any], input_shape: Any = (784,)) -> dict[str, Any]:
+    return {"name": "case", "input_shape": list(input_shape), "layers": list(layers)}
+
+
+def dense(units: Any, **args: Any) -> dict[str, Any]:
+    return {"type": "Dense", "args": {"units": units, **args}}
+
+
+__all__ = ["SEED_CNN", "dense", "mlp", "with_layers"]
