@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 
-from app.api import architectures, catalog, summary
+from app.api import architectures, catalog, datasets, summary
 from app.config import Settings, get_settings
+from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
 from app.errors import add_error_handlers
 from app.limits import BodyLimit
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
+        with Session(engine) as session:
+            clean_leftovers(session, settings)
+            ensure_builtin(session, settings)
         yield
         engine.dispose()
 
@@ -50,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     add_error_handlers(app)
-    for router in (catalog.router, summary.router, architectures.router):
+    for router in (catalog.router, summary.router, architectures.router, datasets.router):
         app.include_router(router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -1,0 +1,97 @@
+"""What every dataset parser shares: the upload it reads, the options, the arrays it writes.
+
+A parser reads uploaded files (already on disk) and writes, into an output folder, one
+`x_<split>.npy` and `y_<split>.npy` pair per split ("train", and "test" when the upload has
+its own test split). x keeps the upload's dtype where it can (uint8 pixels stay uint8);
+y holds int32 class indices 0..K-1 whose names are `class_names`. Parsers stream: they never
+hold more than a chunk of a large file in memory. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LABEL_DTYPE = np.int32
+
+
+class DatasetError(ValueError):
+    """A bad upload. `status` is the HTTP answer (422, 413 or 415); the message names the
+    file, entry, row or column at fault, what was found, and how to fix it."""
+
+    def __init__(self, message: str, status: int = 422, field: str = "files") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path  # where the uploaded file lies on disk
+    filename: str  # the name the client gave it (may be empty; never used as a path)
+
+
+@dataclass(frozen=True)
+class Options:
+    image_size: tuple[int, int] | None = None  # (height, width) to resize images to
+    color_mode: str | None = None  # "grayscale" or "rgb"; None: from the first image
+    label_column: str = "label"  # CSV
+    image_shape: tuple[int, ...] | None = None  # CSV: treat each row as an image of this shape
+    class_names: list[str] | None = None  # IDX, CSV, NPZ: names for labels 0..K-1
+
+
+@dataclass
+class Parsed:
+    """What a parser wrote into its output folder."""
+
+    splits: dict[str, int]  # split -> number of samples written
+    class_names: list[str]
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {"entry", "reason"}
+    notes: dict[str, Any] = field(default_factory=dict)  # e.g. {"background": "dark"}
+
+
+def split_paths(out: Path, split: str) -> tuple[Path, Path]:
+    return out / f"x_{split}.npy", out / f"y_{split}.npy"
+
+
+def open_split(
+    out: Path, split: str, count: int, sample_shape: tuple[int, ...], dtype: Any
+) -> tuple[np.memmap, np.memmap]:
+    """Writable memory-mapped .npy files for one split, filled chunk by chunk."""
+    x_path, y_path = split_paths(out, split)
+    x = np.lib.format.open_memmap(x_path, mode="w+", dtype=dtype, shape=(count, *sample_shape))
+    y = np.lib.format.open_memmap(y_path, mode="w+", dtype=LABEL_DTYPE, shape=(count,))
+    return x, y
+
+
+def save_split(out: Path, split: str, x: np.ndarray, y: np.ndarray) -> int:
+    """Write a split that is already in memory (small uploads, decoded images)."""
+    x_path, y_path = split_paths(out, split)
+    np.save(x_path, x)
+    np.save(y_path, y.astype(LABEL_DTYPE, copy=False))
+    return len(x)
+
+
+def load_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A stored split, memory-mapped read-only (no copy), or None if there is none."""
+    x_path, y_path = split_paths(folder, split)
+    if not x_path.exists():
+        return None
+    return np.load(x_path, mmap_mode="r"), np.load(y_path, mmap_mode="r")
+
+
+def default_class_names(count: int, given: list[str] | None, source: str) -> list[str]:
+    """Class names for labels 0..count-1: the given list, or "0", "1", ... ."""
+    if given is None:
+        return [str(i) for i in range(count)]
+    if len(given) < count:
+        raise DatasetError(
+            f"{source} has labels up to {count - 1}, but only {len(given)} class names were "
+            f"given ({', '.join(given)}). Give one name per class, in label order.",
+            field="class_names",
+        )
+    return list(given)
