@@ -270,3 +270,20 @@ def test_missing_name_or_files_is_422(client):
     assert client.post("/api/datasets", data={"name": "x"}).status_code == 422
     response = client.post("/api/datasets", files=[("files", ("a.zip", class_zip()))])
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_real_fashion_sprite_zip_over_http(client, settings, tmp_path):
+    from tests.datasets.sprite import make_zip, sorted_classes
+
+    path = tmp_path / "fashion.zip"
+    make_zip(path)
+    response = post(client, [("fashion.zip", path.read_bytes())], test_fraction="0")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    names, x, y = sorted_classes()
+    assert body["class_names"] == names and body["num_train"] == 900 and body["num_test"] == 0
+    assert body["class_counts"]["train"] == [90] * 10
+    assert body["input_shape"] == [28, 28, 1] and body["skipped"] == []
+    folder = settings.data_dir / "datasets" / str(body["id"])
+    assert np.array_equal(np.load(folder / "x_train.npy")[..., 0], x)
+    assert np.array_equal(np.load(folder / "y_train.npy"), y)
