@@ -1,13 +1,12 @@
-"""Tables and their API schemas, one family per table (Base, table, Create, Public, Publics)."""
+"""Saved architectures and the summary schema."""
 
-from __future__ import annotations
+from datetime import datetime
+from typing import Any
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
-
-from pydantic import AfterValidator
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
+
+from app.models.common import UTCDateTime, utcnow
 
 SEED_CNN: dict[str, Any] = {
     "name": "Tutorial CNN",
@@ -25,18 +24,6 @@ SEED_CNN: dict[str, Any] = {
         "metrics": ["accuracy", {"name": "MeanAbsoluteError"}],
     },
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-UTCDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class StackBase(SQLModel):
@@ -107,50 +94,3 @@ class SummaryPublic(SQLModel):
     non_trainable_params: int
     size_bytes: int
     warnings: list[dict[str, Any]]
-
-
-class DatasetBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
-
-
-class Dataset(DatasetBase, table=True):
-    """Arrays live on disk under DATA_DIR/datasets/<id>/ (x_train.npy, y_train.npy, ...)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    format: str = Field(max_length=20)  # builtin, zip, idx, csv, npz
-    source: str = Field(default="", max_length=500)  # file names, or the built-in's origin
-    builtin: str | None = Field(default=None, max_length=50, unique=True)
-    num_train: int
-    num_test: int
-    input_shape: list[int] = Field(sa_column=Column(JSON, nullable=False))
-    dtype: str = Field(max_length=20)
-    class_names: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    class_counts: dict[str, list[int]] = Field(sa_column=Column(JSON, nullable=False))
-    value_min: float
-    value_max: float
-    skipped: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-
-
-class DatasetPublic(DatasetBase):
-    id: int
-    format: str
-    source: str
-    builtin: str | None
-    num_train: int
-    num_test: int
-    input_shape: list[int]
-    dtype: str
-    class_names: list[str]
-    class_counts: dict[str, list[int]]
-    value_min: float
-    value_max: float
-    skipped: list[dict[str, Any]]
-    notes: dict[str, Any]
-    created_at: UTCDateTime
-
-
-class DatasetsPublic(SQLModel):
-    data: list[DatasetPublic]
-    count: int
