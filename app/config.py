@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # Empty means a SQLite file inside `data_dir`.
     database_url: str = ""
-    workers: int = Field(default=1, ge=1)
+    # Training worker processes; 0 runs none (runs then wait in the queue).
+    workers: int = Field(default=1, ge=0)
 
     max_layers: int = Field(default=200, ge=1)
     max_params: int = Field(default=50_000_000, ge=1)

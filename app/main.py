@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,15 +12,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
-from app.api import architectures, catalog, datasets, summary
+from app.api import architectures, catalog, datasets, runs, summary
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
 from app.errors import add_error_handlers
+from app.jobs.events import EventHub
+from app.jobs.pool import WorkerPool
 from app.limits import BodyLimit
+from app.runs.state import interrupt_running
 from app.web import pages
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("layerstack")
 
 
 def _body_limit(settings: Settings) -> Any:
@@ -40,10 +45,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
+        interrupted = interrupt_running(engine)  # left running by a crash: resumable
         with Session(engine) as session:
             clean_leftovers(session, settings)
             ensure_builtin(session, settings)
+        app.state.hub = EventHub(engine)
+        app.state.pool = WorkerPool(settings, engine) if settings.workers else None
+        if app.state.pool:
+            app.state.pool.start()
+        if interrupted:
+            log.warning("runs %s were running when the server stopped: interrupted", interrupted)
         yield
+        await app.state.hub.stop()
+        if app.state.pool:
+            app.state.pool.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -54,8 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.pool = None  # started at start-up
+    app.state.hub = None
     add_error_handlers(app)
-    for router in (catalog.router, summary.router, architectures.router, datasets.router):
+    routers = (catalog.router, summary.router, architectures.router, datasets.router, runs.router)
+    for router in routers:
         app.include_router(router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

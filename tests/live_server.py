@@ -30,6 +30,7 @@ class LiveServer:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "DATA_DIR": str(data_dir),
+            "WORKERS": "0",  # no TensorFlow unless a test asks for workers
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -15,7 +15,7 @@ from app.datasets.options import parse_options
 from app.datasets.samples import samples
 from app.datasets.store import Incoming, dataset_dir, delete_dataset, import_upload, work_root
 from app.deps import SessionDep, SettingsDep
-from app.models import Dataset, DatasetPublic, DatasetsPublic
+from app.models import Dataset, DatasetPublic, DatasetsPublic, Run
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -120,8 +120,23 @@ def read_dataset_samples(
 def delete_dataset_route(dataset_id: int, session: SessionDep, settings: SettingsDep) -> Response:
     """Delete a dataset and its files."""
     dataset = _get(session, dataset_id)
+    active = session.exec(
+        select(Run.id).where(
+            Run.dataset_id == dataset_id, col(Run.status).in_(("queued", "running"))
+        )
+    ).all()
+    if active:
+        raise HTTPException(
+            409,
+            f"Dataset {dataset_id} is in use by run(s) "
+            f"{', '.join(map(str, active))}; cancel them or wait until "
+            f"they finish.",
+        )
     if dataset.builtin:
-        raise HTTPException(409, f"Dataset {dataset_id} ({dataset.name}) is built in and "
-                                 f"comes back at every start; it cannot be deleted.")  # fmt: skip
+        raise HTTPException(
+            409,
+            f"Dataset {dataset_id} ({dataset.name}) is built in and "
+            f"comes back at every start; it cannot be deleted.",
+        )
     delete_dataset(session, settings, dataset)
     return Response(status_code=204)

@@ -21,8 +21,11 @@ def class_counts(y: np.ndarray, classes: int) -> list[int]:
 def value_range(x: np.ndarray | Path) -> tuple[float, float]:
     """Min and max over the whole array, a block at a time (read from its .npy file if given
     a path, so that no more than a block is ever resident)."""
-    blocks = iter_blocks(x) if isinstance(x, Path) else (
-        (s, x[s : s + CHUNK_ROWS]) for s in range(0, len(x), CHUNK_ROWS))  # fmt: skip
+    blocks = (
+        iter_blocks(x)
+        if isinstance(x, Path)
+        else ((s, x[s : s + CHUNK_ROWS]) for s in range(0, len(x), CHUNK_ROWS))
+    )
     low, high = np.inf, -np.inf
     for _, block in blocks:
         low, high = min(low, float(block.min())), max(high, float(block.max()))
@@ -35,10 +38,15 @@ def background(x: np.ndarray, low: float, high: float) -> str | None:
     if x.ndim < 3 or min(x.shape[1:3]) < 5 or high <= low:
         return None
     sample = np.asarray(x[:POLARITY_SAMPLES], dtype=np.float32)
-    border = np.concatenate([
-        sample[:, 0].reshape(len(sample), -1), sample[:, -1].reshape(len(sample), -1),
-        sample[:, :, 0].reshape(len(sample), -1), sample[:, :, -1].reshape(len(sample), -1),
-    ], axis=1)  # fmt: skip
+    border = np.concatenate(
+        [
+            sample[:, 0].reshape(len(sample), -1),
+            sample[:, -1].reshape(len(sample), -1),
+            sample[:, :, 0].reshape(len(sample), -1),
+            sample[:, :, -1].reshape(len(sample), -1),
+        ],
+        axis=1,
+    )
     return "dark" if float(border.mean()) < (low + high) / 2 else "light"
 
 

@@ -42,8 +42,11 @@ class NpyWriter:
 
     def __init__(self, path: Path, shape: tuple[int, ...], dtype: Any) -> None:
         self.file = path.open("wb")
-        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
-                  "fortran_order": False, "shape": shape}  # fmt: skip
+        header = {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+            "fortran_order": False,
+            "shape": shape,
+        }
         np.lib.format.write_array_header_2_0(self.file, header)
         self.expected, self.written = shape[0], 0
 

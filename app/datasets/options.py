@@ -22,8 +22,9 @@ def parse_size(text: str) -> tuple[int, ...]:
     return dims
 
 
-def parse_options(image_size: str | None, color_mode: str | None, label_column: str,
-                  class_names: str | None) -> Options:  # fmt: skip
+def parse_options(
+    image_size: str | None, color_mode: str | None, label_column: str, class_names: str | None
+) -> Options:
     size = parse_size(image_size) if image_size else None
     if color_mode is not None and color_mode not in ("grayscale", "rgb"):
         raise DatasetError(

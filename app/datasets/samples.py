@@ -45,11 +45,18 @@ def png_data_url(sample: np.ndarray, low: float, high: float) -> str | None:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def samples(x: np.ndarray, y: np.ndarray, class_names: list[str], n: int, low: float,
-            high: float) -> list[dict[str, Any]]:  # fmt: skip
+def samples(
+    x: np.ndarray, y: np.ndarray, class_names: list[str], n: int, low: float, high: float
+) -> list[dict[str, Any]]:
     out = []
     for index in pick(y, n, len(class_names)):
         label = int(y[index])
-        out.append({"index": index, "label": label, "class_name": class_names[label],
-                    "image": png_data_url(x[index], low, high)})  # fmt: skip
+        out.append(
+            {
+                "index": index,
+                "label": label,
+                "class_name": class_names[label],
+                "image": png_data_url(x[index], low, high),
+            }
+        )
     return out

@@ -48,7 +48,8 @@ def carve_test_split(folder: Path, fraction: float) -> None:
         writers["test"].write(block[picked])
     for split, writer in writers.items():
         writer.close()
-        for staged, final in zip(split_paths(staging, split), split_paths(folder, split),
-                                 strict=True):  # fmt: skip
+        for staged, final in zip(
+            split_paths(staging, split), split_paths(folder, split), strict=True
+        ):
             staged.replace(final)
     staging.rmdir()

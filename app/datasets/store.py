@@ -72,8 +72,9 @@ def _split(folder: Path, parsed: Parsed, fraction: float | None) -> dict[str, ob
     return notes
 
 
-def register(session: Session, settings: Settings, incoming: Incoming, parsed: Parsed,
-             arrays: Path) -> Dataset:  # fmt: skip
+def register(
+    session: Session, settings: Settings, incoming: Incoming, parsed: Parsed, arrays: Path
+) -> Dataset:
     """Split and describe the arrays a parser wrote, then make them a dataset, all or nothing."""
     notes = {**parsed.notes, **_split(arrays, parsed, incoming.test_fraction)}
     facts = describe(arrays, len(parsed.class_names))
@@ -83,10 +84,17 @@ def register(session: Session, settings: Settings, incoming: Incoming, parsed: P
     if background:
         notes["background"] = background
     dataset = Dataset(
-        name=incoming.name, format=incoming.format, source=incoming.source[:500],
-        builtin=incoming.builtin, num_train=counts["train"], num_test=counts.get("test", 0),
-        class_names=parsed.class_names, skipped=parsed.skipped, notes=notes, **facts,
-    )  # fmt: skip
+        name=incoming.name,
+        format=incoming.format,
+        source=incoming.source[:500],
+        builtin=incoming.builtin,
+        num_train=counts["train"],
+        num_test=counts.get("test", 0),
+        class_names=parsed.class_names,
+        skipped=parsed.skipped,
+        notes=notes,
+        **facts,
+    )
     session.add(dataset)
     session.flush()
     assert dataset.id is not None
@@ -103,8 +111,14 @@ def register(session: Session, settings: Settings, incoming: Incoming, parsed: P
     return dataset
 
 
-def import_upload(session: Session, settings: Settings, incoming: Incoming,
-                  files: list[Upload], options: Options, work: Path) -> Dataset:  # fmt: skip
+def import_upload(
+    session: Session,
+    settings: Settings,
+    incoming: Incoming,
+    files: list[Upload],
+    options: Options,
+    work: Path,
+) -> Dataset:
     """Parse uploaded files (already in `work`) and register them."""
     arrays = work / "arrays"
     arrays.mkdir()

@@ -12,9 +12,13 @@ from app.models.architectures import (
 )
 from app.models.common import UTCDateTime, utcnow
 from app.models.datasets import Dataset, DatasetBase, DatasetPublic, DatasetsPublic
+from app.models.runs import FINISHED, RESUMABLE, STATUSES, Run, RunMetric, RunPublic, RunsPublic
 
 __all__ = [
+    "FINISHED",
+    "RESUMABLE",
     "SEED_CNN",
+    "STATUSES",
     "Architecture",
     "ArchitecturePublic",
     "ArchitecturesPublic",
@@ -22,6 +26,10 @@ __all__ = [
     "DatasetBase",
     "DatasetPublic",
     "DatasetsPublic",
+    "Run",
+    "RunMetric",
+    "RunPublic",
+    "RunsPublic",
     "StackBase",
     "StackIn",
     "SummaryPublic",

@@ -1,0 +1,95 @@
+"""Arrays for training: the run's preprocessing applied, and a tf.data pipeline whose
+shuffle order depends only on (seed, epoch), so a resumed run sees the same batches."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from app.datasets.base import load_split
+from app.datasets.split import pick_test_rows
+
+
+def prepare_x(x: np.ndarray, prep: dict[str, Any], twin_axes: tuple[int, ...] | None) -> np.ndarray:
+    """Dataset samples -> model inputs: scale to [0, 1], reshape or transpose to the model's
+    input shape, then into the CPU twin's channels_last layout if there is one."""
+    out = np.asarray(x, dtype=np.float32)
+    if prep["scale"] != 1.0 or prep["offset"] != 0.0:
+        out = out * np.float32(prep["scale"]) + np.float32(prep["offset"])
+    transform = prep["input"]
+    if transform["kind"] == "reshape":
+        out = out.reshape(len(out), *transform["shape"])
+    elif transform["kind"] == "transpose":
+        out = out.transpose(0, *(a + 1 for a in transform["axes"]))
+    if twin_axes is not None:
+        out = out.transpose(0, *(a + 1 for a in twin_axes))
+    return np.ascontiguousarray(out)
+
+
+def prepare_y(y: np.ndarray, labels: str, classes: int) -> np.ndarray:
+    y = np.asarray(y)
+    if labels == "one_hot":
+        return np.eye(classes, dtype=np.float32)[y]
+    if labels in ("binary", "value"):
+        return y.astype(np.float32).reshape(-1, 1)
+    return y.astype(np.int32)
+
+
+def load(
+    folder: Path,
+    split: str,
+    prep: dict[str, Any],
+    twin_axes: tuple[int, ...] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    loaded = load_split(folder, split)
+    if loaded is None:
+        return None
+    x, y = loaded
+    return prepare_x(x, prep, twin_axes), prepare_y(y, prep["labels"], len(prep["class_names"]))
+
+
+def hold_out(
+    x: np.ndarray,
+    y: np.ndarray,
+    sparse: np.ndarray,
+    fraction: float,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
+    """(train, validation): a stratified, seeded fraction held out, like validation_split."""
+    if fraction <= 0:
+        return (x, y), None
+    held = np.zeros(len(x), dtype=bool)
+    held[pick_test_rows(sparse, fraction)] = True
+    return (x[~held], y[~held]), (x[held], y[held])
+
+
+def epochs_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    seed: int,
+    shuffle: bool,
+    first_epoch: int,
+    epochs: int,
+) -> tuple[tf.data.Dataset, int]:
+    """Batches for epochs first_epoch..epochs-1, and the number of steps per epoch."""
+    n = len(x)
+    xs, ys = tf.constant(x), tf.constant(y)
+    indices = tf.range(n, dtype=tf.int64)
+
+    def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
+        order = indices
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(
+                indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+            )
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    dataset = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+    dataset = dataset.map(
+        lambda i: (tf.gather(xs, i), tf.gather(ys, i)), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE), math.ceil(n / batch_size)

@@ -1,0 +1,183 @@
+"""One run, start to end, inside a worker: the tutorial's compile, fit, evaluate and save."""
+
+from __future__ import annotations
+
+import json
+import traceback
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.ml import checkpoint
+from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
+from app.ml.compiler import build_model, compile_kwargs
+from app.ml.cpu_layout import cpu_twin, needs_twin
+from app.ml.data import epochs_dataset, hold_out, load
+from app.models import Dataset, Run
+from app.runs import state
+from app.stack import check_stack
+
+# Small models are bound by per-step overhead (~6 ms a step for the tutorial's MLP); running
+# several steps per compiled call gives identical results in far less time. Large steps gain
+# nothing, and cancellation waits for a call to end, so the auto setting stays modest.
+AUTO_STEPS_PER_EXECUTION = 16
+
+
+def run_dir(data_dir: Path, run_id: int) -> Path:
+    return data_dir / "runs" / str(run_id)
+
+
+def _callbacks(fit: dict[str, Any]) -> list[keras.callbacks.Callback]:
+    out: list[keras.callbacks.Callback] = []
+    if fit.get("early_stopping"):
+        out.append(keras.callbacks.EarlyStopping(**fit["early_stopping"]))
+    if fit.get("reduce_lr_on_plateau"):
+        out.append(keras.callbacks.ReduceLROnPlateau(**fit["reduce_lr_on_plateau"]))
+    return out
+
+
+def _model(run: Run) -> tuple[keras.Sequential, tuple[int, ...] | None]:
+    stack = check_stack(run.stack, max_layers=10_000)
+    twin_axes = None
+    if needs_twin(stack):  # TensorFlow's CPU kernels only run channels_last convolutions
+        stack, twin_axes = cpu_twin(stack)
+    model = build_model(stack)
+    steps = run.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION
+    model.compile(**compile_kwargs(stack.compile), steps_per_execution=steps)
+    return model, twin_axes
+
+
+def _data(run: Run, dataset: Dataset, data_dir: Path, twin_axes: tuple[int, ...] | None) -> dict:
+    prep, fit = run.preprocessing, run.fit
+    folder = dataset_dir_for(data_dir, dataset)
+    train = load(folder, "train", prep, twin_axes)
+    test = load(folder, "test", prep, twin_axes)
+    assert train is not None
+    sparse = np.load(folder / "y_train.npy")
+    if fit["validation"] == "test" and test is not None:
+        return {"train": train, "val": test, "test": test}
+    fitted, val = hold_out(*train, sparse, fit["validation_split"])
+    return {"train": fitted, "val": val, "test": test}
+
+
+def dataset_dir_for(data_dir: Path, dataset: Dataset) -> Path:
+    assert dataset.id is not None
+    return data_dir / "datasets" / str(dataset.id)
+
+
+def _evaluate(
+    model: keras.Sequential,
+    test: tuple[np.ndarray, np.ndarray] | None,
+    prep: dict[str, Any],
+    batch_size: int,
+) -> dict[str, Any]:
+    if test is None:
+        return {}
+    x, y = test
+    metrics = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    out: dict[str, Any] = {"test_metrics": {k: float(v) for k, v in metrics.items()}}
+    classes = len(prep["class_names"])
+    scores = model.predict(x, batch_size=max(batch_size, 256), verbose=0)
+    if prep["labels"] == "binary":
+        predicted = (scores[:, 0] > (0.0 if _from_logits(model) else 0.5)).astype(int)
+        truth = y[:, 0].astype(int)
+    elif prep["labels"] == "value":
+        predicted = np.clip(np.rint(scores[:, 0]), 0, classes - 1).astype(int)
+        truth = y[:, 0].astype(int)
+    else:
+        predicted = scores.argmax(axis=1)
+        truth = y.argmax(axis=1) if y.ndim == 2 else y
+    confusion = np.zeros((classes, classes), dtype=int)
+    np.add.at(confusion, (truth, predicted), 1)
+    out["confusion"] = confusion.tolist()
+    return out
+
+
+def _from_logits(model: keras.Sequential) -> bool:
+    config: dict[str, Any] = model.loss.get_config() if hasattr(model.loss, "get_config") else {}
+    return bool(config.get("from_logits", False))
+
+
+def _save_model(model: keras.Sequential, path: Path, run: Run, twin: bool) -> None:
+    """The trained model as .keras, with class names and preprocessing inside the archive."""
+    model.save(path)
+    meta = {
+        "class_names": run.preprocessing["class_names"],
+        "preprocessing": run.preprocessing,
+        "channels_last_twin": twin,
+        "layerstack_run": run.id,
+    }
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("layerstack.json", json.dumps(meta, indent=2))
+
+
+def train_run(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[], bool]) -> str:
+    """Train a claimed run to its end; the final status."""
+    try:
+        return _train(engine, data_dir, run_id, is_cancelled)
+    except Cancelled:
+        state.finish(engine, run_id, "cancelled")
+        return "cancelled"
+    except NonFiniteLoss as error:
+        state.finish(engine, run_id, "failed", error=str(error))
+        return "failed"
+    except Exception as error:  # the worker lives on; the run records what went wrong
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        state.finish(engine, run_id, "failed", error=f"Training failed: {detail}"[:4000])
+        return "failed"
+
+
+def _train(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[], bool]) -> str:
+    with Session(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        dataset = session.get(Dataset, run.dataset_id)
+        assert dataset is not None
+    folder = run_dir(data_dir, run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    fit, seed = run.fit, run.fit["seed"]
+    keras.utils.set_random_seed(seed)
+    model, twin_axes = _model(run)
+    arrays = _data(run, dataset, data_dir, twin_axes)
+    ckpt = folder / "checkpoint.npz"
+    first = checkpoint.load(model, ckpt) if run.epochs_done and ckpt.exists() else 0
+    x, y = arrays["train"]
+    batches, steps = epochs_dataset(
+        x, y, fit["batch_size"], seed, fit["shuffle"], first, fit["epochs"]
+    )
+    recorder = Recorder(
+        steps=steps,
+        epochs=fit["epochs"],
+        checkpoint_path=ckpt,
+        is_cancelled=is_cancelled,
+        on_progress=lambda p: state.set_progress(engine, run_id, p),
+        on_epoch=lambda e, logs: state.record_epoch(engine, run_id, e, logs),
+    )
+    if first < fit["epochs"]:
+        model.fit(
+            batches,
+            epochs=fit["epochs"],
+            initial_epoch=first,
+            steps_per_epoch=steps,
+            validation_data=arrays["val"],
+            validation_batch_size=fit["batch_size"],
+            callbacks=[recorder, *_callbacks(fit)],
+            verbose=0,
+        )
+    results = _evaluate(model, arrays["test"], run.preprocessing, fit["batch_size"])
+    _save_model(model, folder / "model.keras", run, twin_axes is not None)
+    state.finish(engine, run_id, "completed", **results)
+    return "completed"
+
+
+def warm_up() -> None:
+    """Build and fit a tiny model once, so the first real run starts without that cost."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.zeros((8, 4), "float32"), np.zeros(8), epochs=1, verbose=0)

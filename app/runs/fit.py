@@ -1,0 +1,64 @@
+"""Fit settings: model.fit's arguments and callbacks, checked as a request body."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MONITOR = Field(default="val_loss", max_length=100, description="A logged metric, e.g. val_loss")
+
+
+class EarlyStopping(BaseModel):
+    """keras.callbacks.EarlyStopping, with Keras's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    monitor: str = MONITOR
+    patience: int = Field(default=0, ge=0, le=10_000)
+    min_delta: float = Field(default=0.0, ge=0)
+    mode: Literal["auto", "min", "max"] = "auto"
+    restore_best_weights: bool = False
+
+
+class ReduceLROnPlateau(BaseModel):
+    """keras.callbacks.ReduceLROnPlateau, with Keras's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    monitor: str = MONITOR
+    factor: float = Field(default=0.1, gt=0, lt=1)
+    patience: int = Field(default=10, ge=0, le=10_000)
+    min_delta: float = Field(default=0.0001, ge=0)
+    min_lr: float = Field(default=0.0, ge=0)
+    mode: Literal["auto", "min", "max"] = "auto"
+
+
+class FitSettings(BaseModel):
+    """model.fit(epochs=, batch_size=, validation_split=, shuffle=, ...) and callbacks."""
+
+    model_config = ConfigDict(extra="forbid")
+    epochs: int = Field(default=10, ge=1, le=10_000)
+    batch_size: int = Field(default=32, ge=1, le=65_536)
+    validation_split: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="Fraction of the training split held out for validation (stratified, "
+        "seeded). Keras takes the last samples instead, which fails on class-sorted data.",
+    )
+    validation: Literal["split", "test"] = Field(
+        default="split", description="'test' validates on the dataset's own test split"
+    )
+    shuffle: bool = True
+    seed: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Fixed seed; null picks one and keeps it"
+    )
+    normalize: bool = Field(
+        default=True, description="Scale inputs from the dataset's range to [0, 1]"
+    )
+    steps_per_execution: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Batches per compiled call; null lets Layerstack pick (results are the "
+        "same, small models train much faster)",
+    )
+    early_stopping: EarlyStopping | None = None
+    reduce_lr_on_plateau: ReduceLROnPlateau | None = None

@@ -1,0 +1,183 @@
+"""Before a run is queued: does this stack fit this dataset? Input shape, output units against
+the number of classes, loss against the label format. Each mismatch is a 422 that says what
+to change; what fits is written down as the run's preprocessing, used again at prediction."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.catalog import Invalid, Problem
+from app.models import Dataset
+from app.runs.fit import FitSettings
+from app.stack import CheckedStack
+from app.summary import Summary, check_and_summarize
+
+SPARSE = {"SparseCategoricalCrossentropy"}
+ONE_HOT = {"CategoricalCrossentropy", "CategoricalHinge", "KLDivergence", "Poisson"}
+BINARY = {"BinaryCrossentropy", "Hinge"}
+REGRESSION = {
+    "MeanSquaredError",
+    "MeanAbsoluteError",
+    "Huber",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: CheckedStack
+    summary: Summary
+    preprocessing: dict[str, Any]
+
+
+def loss_name(loss: Any) -> str | None:
+    """The Keras class a loss setting means, whether given as an id or an object."""
+    from app.catalog import LOSSES
+
+    if loss is None:
+        return None
+    spec = LOSSES.find(loss if isinstance(loss, str) else loss["name"])
+    return spec.name if spec else None
+
+
+def _input_transform(model: list[int | None], data: list[int], where: tuple) -> dict[str, Any]:
+    """How a dataset sample becomes a model input: as is, reshaped, or transposed."""
+    if list(model) == list(data):
+        return {"kind": "none"}
+    size = math.prod(data)
+    if None not in model and math.prod(d for d in model if d) == size:
+        # (H, W, C) data for a channels_first (C, H, W) model is a transpose, not a reshape.
+        if len(data) == 3 and len(model) == 3 and [data[2], data[0], data[1]] == model:
+            return {"kind": "transpose", "axes": [2, 0, 1], "shape": model}
+        return {"kind": "reshape", "shape": model}
+    raise Invalid(
+        [
+            Problem(
+                where,
+                f"The model takes inputs of shape {_shape(model)}, but the dataset's samples are "
+                f"{_shape(data)} ({size} values each). Set input_shape to {data} (or another shape "
+                f"with {size} values, such as [{size}]), or pick a dataset that matches.",
+                "run_input_shape",
+                model,
+            )
+        ]
+    )
+
+
+def _shape(dims: Sequence[int | None]) -> str:
+    return "(None, " + ", ".join(str(d) for d in dims) + ")"
+
+
+def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
+    """sparse, one_hot, binary or value: how labels are fed to this loss."""
+    out = summary.output_shape or []
+    last = len(stack.layers) - 1
+    label = stack.layers[last].label(last)
+    if len(out) != 2:
+        raise Invalid(
+            [
+                Problem(
+                    ("architecture", "layers", last),
+                    f"The model's output is {_shape(out[1:])} but a classifier needs "
+                    f"(None, classes): end with Flatten (or GlobalAveragePooling2D) and "
+                    f"Dense({classes}, activation='softmax').",
+                    "run_output_shape",
+                    out,
+                )
+            ]
+        )
+    units, loss = out[1], loss_name(stack.compile.get("loss"))
+    if loss is None:
+        raise Invalid(
+            [
+                Problem(
+                    ("compile", "loss"),
+                    "Choose a loss before training, e.g. 'sparse_categorical_crossentropy' for "
+                    "integer class labels.",
+                    "run_loss",
+                    None,
+                )
+            ]
+        )
+    if loss in BINARY:
+        if classes == 2 and units == 1:
+            return "binary"
+        fix = (
+            f"the dataset has {classes} classes: use 'sparse_categorical_crossentropy' "
+            f"with Dense({classes}, activation='softmax')"
+            if classes != 2
+            else "end with Dense(1, activation='sigmoid')"
+        )
+        raise _mismatch(stack, last, f"{loss} needs 2 classes and 1 output unit; {fix}.")
+    if loss in REGRESSION and units == 1:
+        return "value"
+    if units != classes:
+        raise _mismatch(
+            stack,
+            last,
+            f"{label} has {units} units, but the dataset has {classes} classes: set "
+            f"units={classes} so that there is one output per class.",
+        )
+    return "sparse" if loss in SPARSE else "one_hot"
+
+
+def _mismatch(stack: CheckedStack, index: int, msg: str) -> Invalid:
+    return Invalid([Problem(("architecture", "layers", index), msg, "run_labels")])
+
+
+def _scaling(dataset: Dataset, fit: FitSettings) -> dict[str, float]:
+    low, high = dataset.value_min, dataset.value_max
+    if not fit.normalize or high <= low or (low >= 0 and high <= 1):
+        return {"scale": 1.0, "offset": 0.0}
+    return {"scale": 1.0 / (high - low), "offset": -low / (high - low)}
+
+
+def plan_run(
+    data: dict[str, Any], dataset: Dataset, fit: FitSettings, max_layers: int, max_params: int
+) -> Plan:
+    """Check a stack (with its compile settings) against a dataset; Invalid says what to fix."""
+    if data.get("input_shape") is None and not _first_layer_has_shape(data):
+        # As Keras builds an unbuilt Sequential from the first batch it sees.
+        data = {**data, "input_shape": list(dataset.input_shape)}
+    stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
+    transform = _input_transform(
+        list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape")
+    )
+    label_format = _prefixed(lambda: _labels(stack, summary, len(dataset.class_names)))
+    preprocessing = {
+        "input": transform,
+        **_scaling(dataset, fit),
+        "dataset_shape": dataset.input_shape,
+        "model_shape": list(stack.input_shape or []),
+        "labels": label_format,
+        "class_names": dataset.class_names,
+        "background": dataset.notes.get("background"),
+        "color_mode": dataset.notes.get("color_mode"),
+    }
+    return Plan(stack, summary, preprocessing)
+
+
+def _first_layer_has_shape(data: dict[str, Any]) -> bool:
+    layers = data.get("layers")
+    if isinstance(layers, list) and layers and isinstance(layers[0], dict):
+        args = layers[0].get("args")
+        return isinstance(args, dict) and "input_shape" in args
+    return False
+
+
+def _prefixed(make: Any) -> Any:
+    """Stack problems point into the request's `architecture` object."""
+    try:
+        return make()
+    except Invalid as invalid:
+        problems = [
+            p
+            if p.loc[:1] in (("architecture",), ("compile",))
+            else Problem(("architecture", *p.loc), p.msg, p.type, p.input, p.fix)
+            for p in invalid.problems
+        ]
+        raise Invalid(problems) from None

@@ -1,0 +1,156 @@
+"""A run's state in the DB, changed only through these functions, each one short transaction.
+
+Workers (in other processes) and the web process share them; every change bumps
+`Run.version`, which is how watchers of the event stream learn that there is news.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.models import Run, RunMetric, utcnow
+
+
+def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bool:
+    """Apply `values` (and bump the version) if `where` holds; True if the row changed."""
+    statement = update(Run).where(col(Run.id) == run_id)
+    if where is not None:
+        statement = statement.where(where)
+    statement = statement.values(version=col(Run.version) + 1, **values)
+    with Session(engine) as session:
+        changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+        session.commit()
+    return bool(changed)
+
+
+def claim_next(engine: Engine, worker: str) -> int | None:
+    """The oldest queued run, now `running` on this worker; None when the queue is empty."""
+    with Session(engine) as session:
+        candidates = session.exec(
+            select(Run.id).where(Run.status == "queued").order_by(col(Run.id)).limit(5)
+        ).all()
+    for run_id in candidates:
+        assert run_id is not None
+        if _update(
+            engine,
+            run_id,
+            col(Run.status) == "queued",
+            status="running",
+            worker=worker,
+            started_at=utcnow(),
+            cancel_requested=False,
+        ):
+            return run_id
+    return None
+
+
+def set_progress(engine: Engine, run_id: int, progress: dict[str, Any]) -> None:
+    _update(engine, run_id, col(Run.status) == "running", progress=progress)
+
+
+def record_epoch(engine: Engine, run_id: int, epoch: int, logs: dict[str, float]) -> None:
+    """Commit one finished epoch's logs (1-based epoch), all keys in one transaction."""
+    now = utcnow()
+    with Session(engine) as session:
+        session.add_all(
+            RunMetric(run_id=run_id, key=key, step=epoch, value=value, recorded_at=now)
+            for key, value in logs.items()
+            if math.isfinite(value)
+        )
+        session.execute(
+            update(Run)
+            .where(col(Run.id) == run_id)
+            .values(epochs_done=epoch, version=col(Run.version) + 1)
+        )
+        session.commit()
+
+
+def finish(engine: Engine, run_id: int, status: str, **values: Any) -> None:
+    _update(engine, run_id, None, status=status, finished_at=utcnow(), progress={}, **values)
+
+
+def request_cancel(engine: Engine, run_id: int) -> str:
+    """Cancel a queued run at once, or ask its worker to stop; the status it now has."""
+    if _update(
+        engine, run_id, col(Run.status) == "queued", status="cancelled", finished_at=utcnow()
+    ):
+        return "cancelled"
+    _update(engine, run_id, col(Run.status) == "running", cancel_requested=True)
+    return "running"
+
+
+def cancel_requested(engine: Engine, run_id: int) -> bool:
+    with Session(engine) as session:
+        run = session.get(Run, run_id)
+        return bool(run and run.cancel_requested)
+
+
+def requeue(engine: Engine, run_id: int) -> bool:
+    """Resume: back to the queue from its last completed epoch (later rows are dropped)."""
+    with Session(engine) as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            return False
+        stale = select(RunMetric).where(
+            RunMetric.run_id == run_id, RunMetric.step > run.epochs_done
+        )
+        for row in session.exec(stale):
+            session.delete(row)
+        session.commit()
+    return _update(
+        engine,
+        run_id,
+        col(Run.status).in_(("cancelled", "interrupted")),
+        status="queued",
+        error=None,
+        finished_at=None,
+        cancel_requested=False,
+        worker=None,
+    )
+
+
+def fail_worker_runs(engine: Engine, worker: str, message: str) -> list[int]:
+    """A worker died: its running run failed with `message`."""
+    with Session(engine) as session:
+        ids = session.exec(
+            select(Run.id).where(Run.worker == worker, Run.status == "running")
+        ).all()
+    for run_id in ids:
+        assert run_id is not None
+        finish(engine, run_id, "failed", error=message)
+    return [i for i in ids if i is not None]
+
+
+def interrupt_running(engine: Engine) -> list[int]:
+    """At start-up (after a crash) or shutdown: runs left `running` become `interrupted`."""
+    with Session(engine) as session:
+        ids = [i for i in session.exec(select(Run.id).where(Run.status == "running")).all()]
+    for run_id in ids:
+        assert run_id is not None
+        _update(
+            engine,
+            run_id,
+            col(Run.status) == "running",
+            status="interrupted",
+            finished_at=utcnow(),
+            progress={},
+            error="The server stopped during training; resume to continue from the last "
+            "completed epoch.",
+        )
+    return [i for i in ids if i is not None]
+
+
+def history(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """Rows as Keras's History: one dict per epoch (1-based), metric names as Keras logs them."""
+    rows = session.exec(
+        select(RunMetric).where(RunMetric.run_id == run_id).order_by(col(RunMetric.step))
+    ).all()
+    epochs: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        epochs.setdefault(row.step, {"epoch": row.step})[row.key] = row.value
+    return [epochs[step] for step in sorted(epochs)]
