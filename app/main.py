@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
-from app.api import architectures, catalog, datasets, runs, summary
+from app.api import architectures, catalog, datasets, health, runs, summary
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
@@ -72,7 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pool = None  # started at start-up
     app.state.hub = None
     add_error_handlers(app)
-    routers = (catalog.router, summary.router, architectures.router, datasets.router, runs.router)
+    routers = (
+        catalog.router,
+        summary.router,
+        architectures.router,
+        datasets.router,
+        runs.router,
+        health.router,
+    )
     for router in routers:
         app.include_router(router, prefix="/api")
     app.include_router(pages.router)

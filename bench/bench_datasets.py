@@ -99,8 +99,13 @@ BASELINE = textwrap.dedent("""
 
 
 def run(code: str, kind: str, paths: list[Path]) -> dict:
-    result = subprocess.run([sys.executable, "-c", code, kind, *map(str, paths)], cwd=ROOT,
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code, kind, *map(str, paths)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode:
         raise SystemExit(f"{kind} import failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -138,14 +143,24 @@ def report(name: str, decoded_mb: float, ours: dict, plain: dict, goal_s: float 
 def main() -> None:
     print("dataset import benchmark (2 cores)")
     idx = [MNIST / "t10k-images-idx3-ubyte.gz", MNIST / "t10k-labels-idx1-ubyte.gz"]
-    report("MNIST IDX pair (real)", 10_000 * PIXELS / 1e6, run(CHILD, "idx", idx),
-           run(BASELINE, "idx", idx), None)  # fmt: skip
+    report(
+        "MNIST IDX pair (real)",
+        10_000 * PIXELS / 1e6,
+        run(CHILD, "idx", idx),
+        run(BASELINE, "idx", idx),
+        None,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "mnist_train.csv"
         make_csv(csv)
         print(f"(generated {csv.stat().st_size / 1e6:.0f} MB CSV)")
-        report("CSV 60,000 x 785", ROWS * PIXELS / 1e6, run(CHILD, "csv", [csv]),
-               run(BASELINE, "csv", [csv]), 20.0)  # fmt: skip
+        report(
+            "CSV 60,000 x 785",
+            ROWS * PIXELS / 1e6,
+            run(CHILD, "csv", [csv]),
+            run(BASELINE, "csv", [csv]),
+            20.0,
+        )
 
 
 if __name__ == "__main__":

@@ -219,9 +219,11 @@ async def delete_run(
     return Response(status_code=204)
 
 
-def _existing(run_id: int, session: SessionDep) -> int:
-    """404 before the stream starts; the stream itself never touches this session."""
-    _get(session, run_id)
+def _existing(run_id: int, request: Request) -> int:
+    """404 before the stream starts. Not SessionDep: a dependency's session would stay open
+    (holding a pooled connection) for as long as the stream lasts."""
+    with Session(request.app.state.engine) as session:
+        _get(session, run_id)
     return run_id
 
 

@@ -105,9 +105,12 @@ class WorkerPool:
                 if w.name == worker_name:
                     w.cancel.set()
 
-    def pids(self) -> dict[str, int | None]:
+    def describe(self) -> list[dict[str, Any]]:
         with self.lock:
-            return {w.name: w.process.pid for w in self.workers}
+            return [
+                {"name": w.name, "pid": w.process.pid, "alive": w.process.is_alive()}
+                for w in self.workers
+            ]
 
     def stop(self) -> None:
         self.stopping.set()

@@ -34,14 +34,17 @@ class Recorder(keras.callbacks.Callback):
         is_cancelled: Callable[[], bool],
         on_progress: Callable[[dict[str, Any]], None],
         on_epoch: Callable[[int, dict[str, float]], None],
+        on_epoch_begin: Callable[[int], None] = lambda epoch: None,
     ) -> None:
         super().__init__()
         self.steps, self.epochs = steps, epochs
         self.checkpoint_path = checkpoint_path
         self.is_cancelled, self.on_progress, self.on_epoch = is_cancelled, on_progress, on_epoch
+        self.before_epoch = on_epoch_begin
         self.epoch, self.epoch_start, self.last_report = 0, 0.0, 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.before_epoch(epoch)
         self.epoch, self.epoch_start = epoch, time.perf_counter()
         self.last_report = 0.0
 

@@ -66,30 +66,36 @@ def hold_out(
     return (x[~held], y[~held]), (x[held], y[held])
 
 
-def epochs_dataset(
-    x: np.ndarray,
-    y: np.ndarray,
-    batch_size: int,
-    seed: int,
-    shuffle: bool,
-    first_epoch: int,
-    epochs: int,
-) -> tuple[tf.data.Dataset, int]:
-    """Batches for epochs first_epoch..epochs-1, and the number of steps per epoch."""
-    n = len(x)
-    xs, ys = tf.constant(x), tf.constant(y)
-    indices = tf.range(n, dtype=tf.int64)
+class EpochBatches:
+    """Batches for one epoch at a time, in an order that depends only on (seed, epoch).
 
-    def one_epoch(epoch: tf.Tensor) -> tf.data.Dataset:
-        order = indices
-        if shuffle:
-            order = tf.random.experimental.stateless_shuffle(
-                indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch])
-            )
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+    Keras re-iterates a finite dataset each epoch; the epoch number is read from a variable
+    that `set_epoch` (called from on_epoch_begin) updates, so a resumed run at epoch k gets
+    exactly the order an uninterrupted run had at epoch k. A dataset spanning all epochs
+    would not do: Keras then reads whole steps_per_execution chunks across epoch ends.
+    """
 
-    dataset = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
-    dataset = dataset.map(
-        lambda i: (tf.gather(xs, i), tf.gather(ys, i)), num_parallel_calls=tf.data.AUTOTUNE
-    )
-    return dataset.prefetch(tf.data.AUTOTUNE), math.ceil(n / batch_size)
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool
+    ) -> None:
+        n = len(x)
+        self.steps = math.ceil(n / batch_size)
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        xs, ys = tf.constant(x), tf.constant(y)
+        indices = tf.range(n, dtype=tf.int64)
+
+        def one_epoch(_: tf.Tensor) -> tf.data.Dataset:
+            order = indices
+            if shuffle:
+                key = tf.stack([tf.constant(seed, tf.int64), self.epoch.read_value()])
+                order = tf.random.experimental.stateless_shuffle(indices, seed=key)
+            return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+        dataset = tf.data.Dataset.from_tensors(0).flat_map(one_epoch)
+        dataset = dataset.map(
+            lambda i: (tf.gather(xs, i), tf.gather(ys, i)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        self.dataset = dataset.prefetch(tf.data.AUTOTUNE)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch.assign(epoch)

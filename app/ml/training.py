@@ -18,7 +18,7 @@ from app.ml import checkpoint
 from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
 from app.ml.compiler import build_model, compile_kwargs
 from app.ml.cpu_layout import cpu_twin, needs_twin
-from app.ml.data import epochs_dataset, hold_out, load
+from app.ml.data import EpochBatches, hold_out, load
 from app.models import Dataset, Run
 from app.runs import state
 from app.stack import check_stack
@@ -148,11 +148,10 @@ def _train(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[
     ckpt = folder / "checkpoint.npz"
     first = checkpoint.load(model, ckpt) if run.epochs_done and ckpt.exists() else 0
     x, y = arrays["train"]
-    batches, steps = epochs_dataset(
-        x, y, fit["batch_size"], seed, fit["shuffle"], first, fit["epochs"]
-    )
+    batches = EpochBatches(x, y, fit["batch_size"], seed, fit["shuffle"])
     recorder = Recorder(
-        steps=steps,
+        steps=batches.steps,
+        on_epoch_begin=batches.set_epoch,
         epochs=fit["epochs"],
         checkpoint_path=ckpt,
         is_cancelled=is_cancelled,
@@ -161,10 +160,9 @@ def _train(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[
     )
     if first < fit["epochs"]:
         model.fit(
-            batches,
+            batches.dataset,
             epochs=fit["epochs"],
             initial_epoch=first,
-            steps_per_epoch=steps,
             validation_data=arrays["val"],
             validation_batch_size=fit["batch_size"],
             callbacks=[recorder, *_callbacks(fit)],

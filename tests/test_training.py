@@ -1,0 +1,201 @@
+"""Training for real: a server with one worker process, real data, the event stream, and
+every fault the training issue lists (cancel, NaN, killed worker, crash, resume)."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.api.test_datasets import IMAGES, LABELS
+from tests.live_server import LiveServer
+from tests.sse import events
+from tests.stacks import dense, mlp
+
+pytestmark = pytest.mark.keras
+WAIT_S = 120  # the first run also waits for the worker to import TensorFlow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = LiveServer(tmp_path_factory.mktemp("training") / "data", WORKERS="1").start()
+    yield live
+    live.stop()
+
+
+def submit(server: LiveServer, stack=None, **fit) -> dict:
+    body = {
+        "architecture": stack or mlp([8, 8]),
+        "dataset_id": fit.pop("dataset_id", 1),
+        "fit": {"seed": 1, **fit},
+    }
+    response = httpx.post(f"{server.url}/api/runs", json=body)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def wait_for(server: LiveServer, run_id: int, done: tuple = ("completed", "failed",
+             "cancelled", "interrupted"), timeout: float = WAIT_S) -> dict:  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+        if run["status"] in done:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} still {run['status']} after {timeout} s")
+
+
+def first_epoch(server: LiveServer, run_id: int) -> None:
+    for event in events(f"{server.url}/api/runs/{run_id}/events", timeout=WAIT_S):
+        if event.event == "epoch":
+            return
+    raise AssertionError("the stream ended before any epoch")
+
+
+def test_digits_mlp_learns_and_the_stream_delivers_every_epoch(server):
+    run = submit(server, epochs=10, batch_size=32)
+    seen = list(events(f"{server.url}/api/runs/{run['id']}/events", timeout=WAIT_S))
+    kinds = [e.event for e in seen]
+    assert kinds[0] == "status" and kinds[-1] == "done" and "progress" in kinds
+    epochs = [e for e in seen if e.event == "epoch"]
+    assert [e.id for e in epochs] == [str(i) for i in range(1, 11)]
+    final = httpx.get(f"{server.url}/api/runs/{run['id']}").json()
+    assert final["status"] == "completed" and seen[-1].data["status"] == "completed"
+    assert [e.data for e in epochs] == final["history"]  # the same values, in order
+    assert max(h["val_accuracy"] for h in final["history"]) > 0.9
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "epoch_time"} <= set(
+        final["history"][0]
+    )
+    assert final["test_metrics"]["accuracy"] > 0.85
+    assert sum(map(sum, final["confusion"])) == 359 and len(final["per_class_accuracy"]) == 10
+
+    replay = list(events(f"{server.url}/api/runs/{run['id']}/events", last_event_id="7"))
+    assert [e.id for e in replay if e.event == "epoch"] == ["8", "9", "10"]
+    assert replay[-1].event == "done"
+
+    csv = httpx.get(f"{server.url}/api/runs/{run['id']}/history.csv").text.splitlines()
+    assert csv[0].startswith("epoch,") and len(csv) == 11
+    model = httpx.get(f"{server.url}/api/runs/{run['id']}/model.keras")
+    assert model.status_code == 200 and model.content[:2] == b"PK"
+
+
+def test_many_watchers_get_the_same_epochs(server):
+    import threading
+
+    run = submit(server, epochs=4)
+    results: list[list[str]] = []
+
+    def watch() -> None:
+        stream = events(f"{server.url}/api/runs/{run['id']}/events", timeout=WAIT_S)
+        results.append([e.id for e in stream if e.event == "epoch"])
+
+    threads = [threading.Thread(target=watch) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [["1", "2", "3", "4"]] * 20
+
+
+def test_cnn_on_real_mnist(server):
+    files = [
+        ("files", ("t10k-images-idx3-ubyte.gz", IMAGES.read_bytes())),
+        ("files", ("t10k-labels-idx1-ubyte.gz", LABELS.read_bytes())),
+    ]
+    dataset = httpx.post(f"{server.url}/api/datasets", data={"name": "mnist"}, files=files,
+                         timeout=60).json()  # fmt: skip
+    cnn = {"input_shape": [28, 28, 1], "layers": [
+        {"type": "Conv2D", "args": {"filters": 16, "kernel_size": 3, "activation": "relu"}},
+        {"type": "MaxPooling2D"}, {"type": "Flatten"}, dense(10, activation="softmax")],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
+                    "metrics": ["accuracy"]}}  # fmt: skip
+    run = submit(server, cnn, epochs=2, batch_size=64, dataset_id=dataset["id"])
+    assert run["preprocessing"]["input"] == {"kind": "reshape", "shape": [28, 28, 1]}
+    final = wait_for(server, run["id"])
+    assert final["status"] == "completed", final["error"]
+    assert final["test_metrics"]["accuracy"] > 0.9
+    assert sum(map(sum, final["confusion"])) == 2000
+
+
+def test_cancel_stops_a_running_run_and_keeps_its_epochs(server):
+    run = submit(server, epochs=1000, batch_size=8)
+    first_epoch(server, run["id"])
+    asked = time.monotonic()
+    response = httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
+    assert response.status_code == 200
+    final = wait_for(server, run["id"])
+    assert final["status"] == "cancelled" and time.monotonic() - asked < 5
+    assert final["epochs_done"] >= 1 and len(final["history"]) == final["epochs_done"]
+    again = httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
+    assert again.status_code == 409
+
+
+def test_resume_gives_the_same_history_as_an_uninterrupted_run(server):
+    straight = wait_for(server, submit(server, epochs=8, batch_size=8, seed=5)["id"])
+    run = submit(server, epochs=8, batch_size=8, seed=5)
+    first_epoch(server, run["id"])
+    httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
+    stopped = wait_for(server, run["id"])
+    assert stopped["status"] == "cancelled" and stopped["epochs_done"] < 8
+    resumed = httpx.post(f"{server.url}/api/runs/{run['id']}/resume")
+    assert resumed.status_code == 200 and resumed.json()["status"] == "queued"
+    final = wait_for(server, run["id"])
+    assert final["status"] == "completed"
+    assert [h["epoch"] for h in final["history"]] == list(range(1, 9))
+    for ours, theirs in zip(final["history"], straight["history"], strict=True):
+        for key in ("loss", "val_loss", "accuracy"):
+            assert math.isclose(ours[key], theirs[key], rel_tol=1e-4), (ours, theirs)
+    assert httpx.post(f"{server.url}/api/runs/{run['id']}/resume").status_code == 409
+
+
+def test_nan_loss_fails_naming_epoch_and_batch(server):
+    stack = mlp([8, 8], optimizer={"name": "SGD", "learning_rate": 1e12})
+    final = wait_for(server, submit(server, stack, epochs=5)["id"])
+    assert final["status"] == "failed"
+    assert "at epoch 1, batch" in final["error"] and "learning rate" in final["error"]
+
+
+def test_a_killed_worker_fails_its_run_and_the_next_run_starts(server):
+    run = submit(server, epochs=1000, batch_size=8)
+    first_epoch(server, run["id"])
+    (worker,) = httpx.get(f"{server.url}/api/health").json()["workers"]
+    os.kill(worker["pid"], signal.SIGKILL)
+    final = wait_for(server, run["id"])
+    assert final["status"] == "failed" and "SIGKILL" in final["error"]
+    after = wait_for(server, submit(server, epochs=2)["id"])
+    assert after["status"] == "completed"
+    (replacement,) = httpx.get(f"{server.url}/api/health").json()["workers"]
+    assert replacement["pid"] != worker["pid"] and replacement["alive"]
+
+
+def test_a_crashed_server_leaves_runs_interrupted_and_resumable(tmp_path):
+    live = LiveServer(tmp_path / "data", WORKERS="1").start()
+    try:
+        run = submit(live, epochs=40, batch_size=16)
+        first_epoch(live, run["id"])
+        live.stop(signal.SIGKILL)
+        live.start()
+        interrupted = httpx.get(f"{live.url}/api/runs/{run['id']}").json()
+        assert interrupted["status"] == "interrupted" and interrupted["epochs_done"] >= 1
+        assert httpx.post(f"{live.url}/api/runs/{run['id']}/resume").status_code == 200
+        final = wait_for(live, run["id"])
+        assert final["status"] == "completed" and len(final["history"]) == 40
+    finally:
+        live.stop()
+
+
+def test_model_file_predicts_like_the_run(server, keras):
+    run = wait_for(server, submit(server, epochs=3)["id"])
+    path = server.data_dir / "runs" / str(run["id"]) / "model.keras"
+    model = keras.saving.load_model(path)
+    folder = server.data_dir / "datasets" / "1"
+    x = np.load(folder / "x_test.npy").astype("float32") / 16
+    accuracy = float(
+        (model.predict(x, verbose=0).argmax(1) == np.load(folder / "y_test.npy")).mean()
+    )
+    assert math.isclose(accuracy, run["test_metrics"]["accuracy"], abs_tol=1e-6)
