@@ -199,3 +199,31 @@ def test_model_file_predicts_like_the_run(server, keras):
         (model.predict(x, verbose=0).argmax(1) == np.load(folder / "y_test.npy")).mean()
     )
     assert math.isclose(accuracy, run["test_metrics"]["accuracy"], abs_tol=1e-6)
+
+
+def test_the_tutorials_channels_first_stack_trains_on_cpu(server):
+    stack = {"input_shape": [1, 8, 8], "layers": [
+        {"type": "Conv2D", "args": {"filters": 8, "kernel_size": 3, "padding": "same",
+                                    "activation": "relu", "data_format": "channels_first"}},
+        {"type": "MaxPooling2D", "args": {"pool_size": 2, "data_format": "channels_first"}},
+        {"type": "Flatten"}, dense(10, activation="softmax")],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
+                    "metrics": ["accuracy"]}}  # fmt: skip
+    run = submit(server, stack, epochs=3)
+    final = wait_for(server, run["id"])
+    assert final["status"] == "completed", final["error"]
+    assert final["history"][-1]["accuracy"] > 0.5
+    summary = httpx.post(f"{server.url}/api/summary", json=final["stack"]).json()
+    assert [r["output_shape"] for r in summary["layers"][:2]] == [[None, 8, 8, 8], [None, 8, 4, 4]]
+
+
+def test_deleting_a_running_run_stops_it_and_removes_its_files(server):
+    run = submit(server, epochs=1000, batch_size=8)
+    first_epoch(server, run["id"])
+    folder = server.data_dir / "runs" / str(run["id"])
+    assert folder.exists()
+    assert httpx.delete(f"{server.url}/api/runs/{run['id']}", timeout=30).status_code == 204
+    assert httpx.get(f"{server.url}/api/runs/{run['id']}").status_code == 404
+    assert not folder.exists()
+    after = wait_for(server, submit(server, epochs=1)["id"])  # the worker is free again
+    assert after["status"] == "completed"
