@@ -47,7 +47,7 @@ def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
     return []
 
 
-def _output_activation(stack: CheckedStack) -> tuple[int, str | None]:
+def output_activation(stack: CheckedStack) -> tuple[int, str | None]:
     """The activation the model ends with (Dense/Activation/... as the last layer that has one)."""
     for index in range(len(stack.layers) - 1, -1, -1):
         layer = stack.layers[index]
@@ -64,7 +64,7 @@ def _loss_option(loss: Any, key: str) -> Any:
 
 def _logits_mismatch(stack: CheckedStack, summary: Summary) -> list[dict]:
     loss = stack.compile.get("loss")
-    index, act = _output_activation(stack)
+    index, act = output_activation(stack)
     if act not in _SQUASHING or not _loss_option(loss, "from_logits"):
         return []
     assert isinstance(loss, dict)
@@ -86,7 +86,7 @@ def _logits_mismatch(stack: CheckedStack, summary: Summary) -> list[dict]:
 
 
 def _softmax_single_unit(stack: CheckedStack, summary: Summary) -> list[dict]:
-    index, act = _output_activation(stack)
+    index, act = output_activation(stack)
     out = summary.layers[index].output_shape
     if act != "softmax" or not out or out[-1] != 1:
         return []

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     max_params: int = Field(default=50_000_000, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # one predict request
+    # The inference process (0: none, predictions answer 503); models it keeps loaded.
+    predictors: int = Field(default=1, ge=0, le=1)
+    model_cache_size: int = Field(default=8, ge=1)
+    low_confidence: float = Field(default=0.5, ge=0, le=1)
 
     @property
     def db_url(self) -> str:

@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
-from app.api import architectures, catalog, datasets, health, runs, summary
+from app.api import architectures, catalog, datasets, health, predictions, runs, summary
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
 from app.errors import add_error_handlers
 from app.jobs.events import EventHub
+from app.jobs.inference import Predictor
 from app.jobs.pool import WorkerPool
 from app.limits import BodyLimit
 from app.runs.state import interrupt_running
@@ -32,6 +33,8 @@ def _body_limit(settings: Settings) -> Any:
         # Dataset uploads stream to disk and get their own, much larger cap.
         if scope["method"] == "POST" and scope["path"].rstrip("/") == "/api/datasets":
             return settings.max_upload_bytes, "MAX_UPLOAD_BYTES"
+        if scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/predict"):
+            return settings.max_image_bytes, "MAX_IMAGE_BYTES"
         return settings.max_body_bytes, "MAX_BODY_BYTES"
 
     return limit_for
@@ -53,12 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = WorkerPool(settings, engine) if settings.workers else None
         if app.state.pool:
             app.state.pool.start()
+        app.state.predictor = Predictor(settings.model_cache_size) if settings.predictors else None
+        if app.state.predictor:
+            app.state.predictor.start()
         if interrupted:
             log.warning("runs %s were running when the server stopped: interrupted", interrupted)
         yield
         await app.state.hub.stop()
         if app.state.pool:
             app.state.pool.stop()
+        if app.state.predictor:
+            app.state.predictor.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -71,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.pool = None  # started at start-up
     app.state.hub = None
+    app.state.predictor = None
     add_error_handlers(app)
     routers = (
         catalog.router,
@@ -79,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         datasets.router,
         runs.router,
         health.router,
+        predictions.router,
     )
     for router in routers:
         app.include_router(router, prefix="/api")

@@ -19,7 +19,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", workers=0)  # API tests need no TensorFlow
+    return Settings(data_dir=tmp_path / "data", workers=0, predictors=0)  # no TensorFlow
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ class LiveServer:
             "PORT": str(self.port),
             "DATA_DIR": str(data_dir),
             "WORKERS": "0",  # no TensorFlow unless a test asks for workers
+            "PREDICTORS": "0",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -215,6 +215,8 @@ async def delete_run(
             await asyncio.sleep(0.1)
     session.delete(run)
     session.commit()
+    if request.app.state.predictor is not None:
+        request.app.state.predictor.evict(run_id)
     shutil.rmtree(settings.data_dir / "runs" / str(run_id), ignore_errors=True)
     return Response(status_code=204)
 

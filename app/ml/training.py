@@ -14,10 +14,10 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.cpu_twin import cpu_twin, needs_twin
 from app.ml import checkpoint
 from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
 from app.ml.compiler import build_model, compile_kwargs
-from app.ml.cpu_layout import cpu_twin, needs_twin
 from app.ml.data import EpochBatches, hold_out, load
 from app.models import Dataset, Run
 from app.runs import state

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog import Invalid, Problem
+from app.cpu_twin import cpu_twin, needs_twin
 from app.models import Dataset
 from app.runs.fit import FitSettings
 from app.stack import CheckedStack
@@ -148,8 +149,11 @@ def plan_run(
         list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape")
     )
     label_format = _prefixed(lambda: _labels(stack, summary, len(dataset.class_names)))
+    twin_axes = cpu_twin(stack)[1] if needs_twin(stack) else None
     preprocessing = {
         "input": transform,
+        "twin_axes": list(twin_axes) if twin_axes else None,
+        "value_range": [dataset.value_min, dataset.value_max],
         **_scaling(dataset, fit),
         "dataset_shape": dataset.input_shape,
         "model_shape": list(stack.input_shape or []),

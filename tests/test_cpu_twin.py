@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.ml.compiler import build_model, compile_model
-from app.ml.cpu_layout import cpu_twin, needs_twin
+from app.cpu_twin import cpu_twin, needs_twin
 from app.stack import CheckedStack, check_stack
 from app.summary import summarize
 
