@@ -34,3 +34,14 @@ def keras():
     import keras as keras_module
 
     return keras_module
+
+
+@pytest.fixture(scope="session")
+def trainer(tmp_path_factory):
+    """A real server with a training worker and the inference process, shared by the
+    training and prediction tests so TensorFlow is imported once per process per session."""
+    from tests.live_server import LiveServer
+
+    live = LiveServer(tmp_path_factory.mktemp("trainer") / "data", WORKERS="1", PREDICTORS="1")
+    yield live.start()
+    live.stop()

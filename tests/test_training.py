@@ -21,11 +21,9 @@ pytestmark = pytest.mark.keras
 WAIT_S = 120  # the first run also waits for the worker to import TensorFlow
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    live = LiveServer(tmp_path_factory.mktemp("training") / "data", WORKERS="1").start()
-    yield live
-    live.stop()
+@pytest.fixture
+def server(trainer):
+    return trainer
 
 
 def submit(server: LiveServer, stack=None, **fit) -> dict:
