@@ -148,6 +148,7 @@ class Predictor:
         if conn is not None:
             conn.close()
         if self.process is not None:
+            self.process.terminate()  # holds no state worth a graceful goodbye
             self.process.join(timeout=5)
             if self.process.is_alive():
                 self.process.kill()
