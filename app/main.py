@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pool = None  # started at start-up
     app.state.hub = None
     app.state.predictor = None
+    app.state.ready_runs = OrderedDict()  # run id -> what predicting with it needs
     add_error_handlers(app)
     routers = (
         catalog.router,

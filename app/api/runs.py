@@ -215,6 +215,7 @@ async def delete_run(
             await asyncio.sleep(0.1)
     session.delete(run)
     session.commit()
+    request.app.state.ready_runs.pop(run_id, None)
     if request.app.state.predictor is not None:
         request.app.state.predictor.evict(run_id)
     shutil.rmtree(settings.data_dir / "runs" / str(run_id), ignore_errors=True)
