@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format bench install install-dev migration clean
+.PHONY: run test lint format bench install install-dev migration clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) -m app
 
-test: install-dev
+# Debian's Chromium for the browser tests (as root, as in CI); elsewhere they skip with a note.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing and this is not root: browser tests will be skipped."; fi; }
+
+test: install-dev browser
 	$(PY) -m pytest
 
 lint: install-dev
