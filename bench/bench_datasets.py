@@ -22,6 +22,22 @@ ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 ROWS, PIXELS = 60_000, 784
 
+# Both child scripts sample their own resident memory every 2 ms while the import runs.
+SAMPLER = """import threading
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+peak_seen = [0.0]
+done = threading.Event()
+def sample():  # ru_maxrss is the peak since start; we want the peak of this call only
+    while not done.is_set():
+        peak_seen[0] = max(peak_seen[0], rss_mb())
+        done.wait(0.002)
+before = rss_mb()
+threading.Thread(target=sample, daemon=True).start()
+"""
+
 # Runs in a child process: import everything first, then measure only the import itself.
 CHILD = textwrap.dedent("""
     import json, sys, time, tempfile
@@ -40,19 +56,7 @@ CHILD = textwrap.dedent("""
     work = work_root(settings) / "bench"
     work.mkdir(parents=True)
     uploads = [Upload(Path(p), Path(p).name) for p in paths]
-    import threading
-    def rss_mb():
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    peak_seen = [0.0]
-    done = threading.Event()
-    def sample():  # ru_maxrss is the peak since start; we want the peak of this call only
-        while not done.is_set():
-            peak_seen[0] = max(peak_seen[0], rss_mb())
-            done.wait(0.002)
-    before = rss_mb()
-    threading.Thread(target=sample, daemon=True).start()
+    {sampler}
     start = time.perf_counter()
     with Session(engine) as session:
         dataset = import_upload(session, settings, Incoming("bench", kind, "bench"), uploads,
@@ -68,19 +72,7 @@ BASELINE = textwrap.dedent("""
     import gzip, json, sys, time
     import numpy as np
     kind, paths = sys.argv[1], sys.argv[2:]
-    import threading
-    def rss_mb():
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    peak_seen = [0.0]
-    done = threading.Event()
-    def sample():  # ru_maxrss is the peak since start; we want the peak of this call only
-        while not done.is_set():
-            peak_seen[0] = max(peak_seen[0], rss_mb())
-            done.wait(0.002)
-    before = rss_mb()
-    threading.Thread(target=sample, daemon=True).start()
+    {sampler}
     start = time.perf_counter()
     if kind == "idx":
         x = np.frombuffer(gzip.decompress(open(paths[0], "rb").read()), np.uint8, offset=16)
@@ -99,6 +91,7 @@ BASELINE = textwrap.dedent("""
 
 
 def run(code: str, kind: str, paths: list[Path]) -> dict:
+    code = code.replace("{sampler}", SAMPLER)
     result = subprocess.run(
         [sys.executable, "-c", code, kind, *map(str, paths)],
         cwd=ROOT,

@@ -45,3 +45,20 @@ def trainer(tmp_path_factory):
     live = LiveServer(tmp_path_factory.mktemp("trainer") / "data", WORKERS="1", PREDICTORS="1")
     yield live.start()
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def mnist_dataset(trainer) -> dict:
+    """The real MNIST test set uploaded once to the shared server (8,000 train / 2,000 test)."""
+    import httpx
+
+    mnist = SHARED_DATA / "mnist"
+    files = [
+        ("files", (name, (mnist / name).read_bytes()))
+        for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    ]
+    response = httpx.post(
+        f"{trainer.url}/api/datasets", data={"name": "mnist"}, files=files, timeout=120
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

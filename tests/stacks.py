@@ -23,6 +23,22 @@ def mlp(input_shape: list[int] | None = None, **compile_: Any) -> dict[str, Any]
     }
 
 
+def mnist_cnn(filters: int = 16) -> dict[str, Any]:
+    """Conv2D, MaxPooling2D, Flatten, Dense(10): a small CNN for 28x28 digits."""
+    conv = {"filters": filters, "kernel_size": 3, "activation": "relu"}
+    return {
+        "input_shape": [28, 28, 1],
+        "layers": [
+            {"type": "Conv2D", "args": conv},
+            {"type": "MaxPooling2D"},
+            {"type": "Flatten"},
+            dense(10, activation="softmax"),
+        ],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
+                    "metrics": ["accuracy"]},
+    }  # fmt: skip
+
+
 def with_layers(*layers: dict[str, Any], input_shape: Any = (784,)) -> dict[str, Any]:
     return {"name": "case", "input_shape": list(input_shape), "layers": list(layers)}
 
@@ -31,4 +47,4 @@ def dense(units: Any, **args: Any) -> dict[str, Any]:
     return {"type": "Dense", "args": {"units": units, **args}}
 
 
-__all__ = ["SEED_CNN", "dense", "mlp", "with_layers"]
+__all__ = ["SEED_CNN", "dense", "mlp", "mnist_cnn", "with_layers"]

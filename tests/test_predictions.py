@@ -11,16 +11,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.api.test_datasets import IMAGES, LABELS
+from tests.api.test_datasets import IMAGES
 from tests.datasets.sprite import png_header
-from tests.stacks import dense, mlp
+from tests.stacks import dense, mlp, mnist_cnn
 from tests.test_training import submit, wait_for
 
 pytestmark = pytest.mark.keras
 MNIST_X = np.frombuffer(gzip.decompress(IMAGES.read_bytes()), np.uint8, offset=16).reshape(
     -1, 28, 28
 )
-MNIST_Y = np.frombuffer(gzip.decompress(LABELS.read_bytes()), np.uint8, offset=8)
 
 
 def encode(pixels: np.ndarray | Image.Image, fmt: str = "PNG", **params) -> bytes:
@@ -31,21 +30,11 @@ def encode(pixels: np.ndarray | Image.Image, fmt: str = "PNG", **params) -> byte
 
 
 @pytest.fixture(scope="module")
-def mnist_run(trainer):
+def mnist_run(trainer, mnist_dataset):
     """A small CNN trained on 8,000 real MNIST test images (tests use the 2,000 others)."""
-    files = [
-        ("files", ("t10k-images-idx3-ubyte.gz", IMAGES.read_bytes())),
-        ("files", ("t10k-labels-idx1-ubyte.gz", LABELS.read_bytes())),
-    ]
-    dataset = httpx.post(f"{trainer.url}/api/datasets", data={"name": "mnist"}, files=files,
-                         timeout=60).json()  # fmt: skip
-    cnn = {"input_shape": [28, 28, 1], "layers": [
-        {"type": "Conv2D", "args": {"filters": 32, "kernel_size": 3, "activation": "relu"}},
-        {"type": "MaxPooling2D"}, {"type": "Flatten"}, dense(10, activation="softmax")],
-        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
-                    "metrics": ["accuracy"]}}  # fmt: skip
-    run = wait_for(trainer, submit(trainer, cnn, epochs=4, batch_size=64,
-                                   dataset_id=dataset["id"])["id"])  # fmt: skip
+    body = mnist_cnn(filters=32)
+    run = submit(trainer, body, epochs=4, batch_size=64, dataset_id=mnist_dataset["id"])
+    run = wait_for(trainer, run["id"])
     assert run["status"] == "completed", run["error"]
     return run
 

@@ -12,10 +12,9 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.api.test_datasets import IMAGES, LABELS
 from tests.live_server import LiveServer
 from tests.sse import events
-from tests.stacks import dense, mlp
+from tests.stacks import dense, mlp, mnist_cnn
 
 pytestmark = pytest.mark.keras
 WAIT_S = 120  # the first run also waits for the worker to import TensorFlow
@@ -100,19 +99,8 @@ def test_many_watchers_get_the_same_epochs(server):
     assert results == [["1", "2", "3", "4"]] * 20
 
 
-def test_cnn_on_real_mnist(server):
-    files = [
-        ("files", ("t10k-images-idx3-ubyte.gz", IMAGES.read_bytes())),
-        ("files", ("t10k-labels-idx1-ubyte.gz", LABELS.read_bytes())),
-    ]
-    dataset = httpx.post(f"{server.url}/api/datasets", data={"name": "mnist"}, files=files,
-                         timeout=60).json()  # fmt: skip
-    cnn = {"input_shape": [28, 28, 1], "layers": [
-        {"type": "Conv2D", "args": {"filters": 16, "kernel_size": 3, "activation": "relu"}},
-        {"type": "MaxPooling2D"}, {"type": "Flatten"}, dense(10, activation="softmax")],
-        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
-                    "metrics": ["accuracy"]}}  # fmt: skip
-    run = submit(server, cnn, epochs=2, batch_size=64, dataset_id=dataset["id"])
+def test_cnn_on_real_mnist(server, mnist_dataset):
+    run = submit(server, mnist_cnn(), epochs=2, batch_size=64, dataset_id=mnist_dataset["id"])
     assert run["preprocessing"]["input"] == {"kind": "reshape", "shape": [28, 28, 1]}
     final = wait_for(server, run["id"])
     assert final["status"] == "completed", final["error"]
