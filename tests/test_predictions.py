@@ -84,6 +84,9 @@ def test_most_held_out_mnist_images_are_right_in_every_encoding(trainer, mnist_r
         "png": [encode(x) for x in images],
         "jpeg": [encode(x, "JPEG", quality=95) for x in images],
         "rgba": [encode(x) for x in rgba],
+        # white strokes on a transparent background, as a drawing app saves a digit
+        "transparent": [encode(Image.fromarray(np.dstack([np.full_like(x, 255)] * 3 + [x])))
+                        for x in images],
         "16-bit": [encode(Image.fromarray(x.astype("<u2") * 257)) for x in images],
         "resized": [encode(Image.fromarray(x).resize((84, 84), Image.Resampling.BICUBIC))
                     for x in images],

@@ -40,7 +40,11 @@ class DecompressionBomb(DatasetError):
 
 
 def decode_image(
-    data: bytes, name: str, size: tuple[int, int] | None = None, mode: str | None = None
+    data: bytes,
+    name: str,
+    size: tuple[int, int] | None = None,
+    mode: str | None = None,
+    matte: str = "white",
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """(H, W, C) uint8 pixels, C = 1 for "grayscale" and 3 for "rgb", and what was done.
 
@@ -55,7 +59,7 @@ def decode_image(
         warnings.simplefilter("always")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         img, info = _open_and_load(data, name, size)
-        img = _to_mode(img, mode, info)
+        img = _to_mode(img, mode, info, matte)
         if size is not None and (img.height, img.width) != tuple(size):
             img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             info["resized_to"] = [size[0], size[1]]
@@ -161,8 +165,11 @@ def _decoding(name: str, promised: str | None = None) -> Iterator[None]:
         ) from None
 
 
-def _to_mode(img: Image.Image, mode: str | None, info: dict[str, Any]) -> Image.Image:
-    """An "L" or "RGB" image: 16 bits scaled, palettes expanded, alpha flattened onto white."""
+def _to_mode(
+    img: Image.Image, mode: str | None, info: dict[str, Any], matte: str = "white"
+) -> Image.Image:
+    """An "L" or "RGB" image: 16 bits scaled, palettes expanded, alpha flattened onto
+    `matte` (white, as a browser shows it; black for light-on-dark datasets like MNIST)."""
     source = img.mode
     if source in _WIDE_MODES:
         # convert("L") clips 16-bit values at 255, which turns most of a 16-bit image white;
@@ -184,10 +191,10 @@ def _to_mode(img: Image.Image, mode: str | None, info: dict[str, Any]) -> Image.
         # Transparent pixels hold arbitrary colours (often black); on white they read as
         # the picture looks in a browser.
         base = img.mode[:-1]
-        flat = Image.new(base, img.size, "white")
+        flat = Image.new(base, img.size, matte)
         flat.paste(img.convert(base), mask=img.getchannel("A"))
         img = flat
-        info["alpha_flattened"] = True
+        info["alpha_flattened"] = matte
     wanted = mode or ("grayscale" if source in _GRAY_MODES else "rgb")
     info["color_mode"] = wanted
     target = "L" if wanted == "grayscale" else "RGB"

@@ -52,7 +52,9 @@ def to_model_input(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """(one model input, float32 without the batch axis; a report of what was done)."""
     size, mode, sample_shape = image_geometry(prep)
-    pixels, report = decode_image(data, name, size, mode)
+    # A transparent background becomes the dataset's own background (black for MNIST).
+    matte = "black" if prep.get("background") == "dark" else "white"
+    pixels, report = decode_image(data, name, size, mode, matte)
     light_upload = _border_mean(pixels) > 127.5
     dark_dataset = prep.get("background") == "dark"
     flip = invert == "true" or (
