@@ -77,7 +77,7 @@ def _stack(body: RunCreate, session: Session) -> tuple[dict[str, Any], int | Non
     saved = session.get(Architecture, body.architecture_id)
     if saved is None:
         raise HTTPException(404, f"No architecture with id {body.architecture_id}.")
-    return saved.model_dump(include={"input_shape", "layers", "compile"}), saved.id
+    return saved.model_dump(include={"name", "input_shape", "layers", "compile"}), saved.id
 
 
 @router.post("", response_model=RunPublic, status_code=202)

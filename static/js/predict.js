@@ -1,0 +1,269 @@
+// The predict page: send an image (chosen, dropped or drawn) to a completed run and show the
+// top-k labels, the low-confidence warning, and the image as the model received it.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const TOP_K = 5;
+const state = { runs: [], names: { architectures: {}, datasets: {} }, drawn: false, objectUrl: null };
+
+// ---------------------------------------------------------------------------- the run
+
+function selectedRun() {
+  return state.runs.find((r) => String(r.id) === $("run").value) || null;
+}
+
+// How the server reads a sample shape as an image (app/predictions/inputs.py image_geometry).
+function imageKind(shape) {
+  if (shape.length === 2) return "grayscale";
+  if (shape.length === 3 && shape[2] === 1) return "grayscale";
+  if (shape.length === 3 && shape[2] === 3) return "rgb";
+  if (shape.length === 1 && Number.isInteger(Math.sqrt(shape[0])) && shape[0] >= 4) return "grayscale";
+  return null;
+}
+
+function runLabel(run) {
+  const arch = state.names.architectures[run.architecture_id] ||
+    (run.stack.name && run.stack.name !== "inline" ? run.stack.name : "inline stack");
+  const data = state.names.datasets[run.dataset_id] ||
+    (run.dataset_id ? `dataset #${run.dataset_id}` : "deleted dataset");
+  const acc = run.test_metrics && run.test_metrics.accuracy;
+  const score = typeof acc === "number" ? ` · test accuracy ${(100 * acc).toFixed(1)}%` : "";
+  return `#${run.id} · ${arch} on ${data}${score}`;
+}
+
+function showRun() {
+  const run = selectedRun();
+  clearResult();
+  if (!run) return;
+  const prep = run.preprocessing;
+  const kind = imageKind(prep.dataset_shape);
+  const classes = prep.class_names || [];
+  $("run-about").textContent = kind
+    ? `Takes ${kind} images of ${fmtShape(prep.dataset_shape)}; ${classes.length} classes: ` +
+      `${classes.slice(0, 12).join(", ")}${classes.length > 12 ? ", …" : ""}.`
+    : `This run's samples have shape ${fmtShape(prep.dataset_shape)}: not images, so it cannot predict from one.`;
+  // Drawing makes sense for one-channel models (digits, letters, sketches), not photos.
+  $("draw-card").hidden = kind !== "grayscale";
+  const side = prep.dataset_shape.length === 1 ? Math.sqrt(prep.dataset_shape[0]) : prep.dataset_shape[1];
+  setBrush(side);
+}
+
+async function explainMissing(runId) {
+  // The ?run= asked for is not completed (or does not exist): say why rather than ignore it.
+  try {
+    const run = await api.get(`/api/runs/${runId}`);
+    showError(`Run #${runId} is ${run.status}; only a completed run has a trained model to predict with.`);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function loadRuns() {
+  const wanted = $("predict-page").dataset.runId;
+  const [runs, architectures, datasets] = await Promise.all([
+    api.get("/api/runs?status=completed&limit=500"),
+    api.get("/api/architectures?limit=1000").catch(() => ({ data: [] })),
+    api.get("/api/datasets?limit=1000").catch(() => ({ data: [] })),
+  ]);
+  architectures.data.forEach((a) => { state.names.architectures[a.id] = a.name; });
+  datasets.data.forEach((d) => { state.names.datasets[d.id] = d.name; });
+  state.runs = runs.data;
+  $("run").replaceChildren(...state.runs.map((r) => el("option", { value: r.id, text: runLabel(r) })));
+  if (wanted && state.runs.some((r) => String(r.id) === wanted)) $("run").value = wanted;
+  showRun();
+  if (!state.runs.length) {
+    $("run-about").replaceChildren("No completed run yet: ",
+      el("a", { href: "/train", text: "train a model" }), " first.");
+  }
+  if (wanted && $("run").value !== wanted) await explainMissing(wanted);
+}
+
+$("run").addEventListener("change", showRun);
+
+// ---------------------------------------------------------------------------- predicting
+
+async function predict(blob, name) {
+  const run = selectedRun();
+  if (!run) {
+    showError("Choose a completed run first.");
+    return;
+  }
+  const body = new FormData();
+  body.append("file", blob, name);
+  showError("");
+  $("result-empty").textContent = "Predicting…";
+  try {
+    const answer = await api.post(`/api/runs/${run.id}/predict?k=${TOP_K}`, body);
+    await showResult(answer.predictions[0], blob);
+  } catch (error) {
+    clearResult();
+    showError(error.message);  // 415 not an image, 409 not completed, 422 bad request
+  }
+}
+
+function showError(message) {
+  $("predict-error").replaceChildren(...(message ? [el("div", { class: "problem", text: message })] : []));
+}
+
+function clearResult() {
+  $("result-body").hidden = true;
+  $("result-empty").hidden = false;
+  $("result-empty").textContent = "Choose, drop or draw an image to see what the model makes of it.";
+  showError("");
+}
+
+function pct(p) {
+  return `${(100 * p).toFixed(p >= 0.995 || p < 0.001 ? 2 : 1)}%`;
+}
+
+async function showResult(prediction, blob) {
+  $("predicted-label").textContent = prediction.label;
+  $("predicted-probability").textContent = pct(prediction.probability);
+  const unsure = $("low-confidence");
+  unsure.hidden = !prediction.low_confidence;
+  unsure.textContent = `Not sure: the best guess has only ${pct(prediction.probability)}. ` +
+    "The image may not look like anything the model was trained on.";
+  $("topk").replaceChildren(...prediction.top_k.map(topBar));
+  showPreprocessing(prediction.preprocessing);
+  await drawModelView(blob, prediction.preprocessing);
+  $("result-empty").hidden = true;
+  $("result-body").hidden = false;
+  // On a phone the answer is below the inputs: bring it into view.
+  if (window.matchMedia("(max-width: 700px)").matches) $("result").scrollIntoView({ block: "nearest" });
+}
+
+function topBar(entry, i) {
+  return el("div", { class: `topk-row${i === 0 ? " best" : ""}`, "data-testid": "topk-bar" },
+    el("span", { class: "topk-label", text: entry.label }),
+    el("div", { class: "topk-bar" }, el("span", { style: `width: ${(100 * entry.probability).toFixed(1)}%` })),
+    el("span", { class: "topk-p", text: pct(entry.probability) }));
+}
+
+function showPreprocessing(p) {
+  const size = (hw) => (hw ? `${hw[1]} × ${hw[0]}` : "kept");  // the server sends [height, width]
+  const facts = [
+    ["Received", `${p.format}, ${size(p.original_size)} px, mode ${p.original_mode}`],
+    ["Resized to", p.resized_to ? `${size(p.resized_to)} px` : "no resize needed"],
+    ["Colour", p.color_mode],
+    ["Inverted", p.inverted ? "yes: the background was the opposite of the training images'" : "no"],
+    ["Model input", `${fmtShape(p.model_input_shape)}; pixels mapped onto the dataset's ` +
+      `${p.value_range[0]}..${p.value_range[1]}, then scaled as in training`],
+  ];
+  if (p.alpha_flattened) facts.push(["Transparency", "flattened"]);
+  if (p.exif_transposed) facts.push(["Rotation", "turned upright from the camera's EXIF"]);
+  (p.warnings || []).forEach((w) => facts.push(["Warning", w]));
+  $("preprocessing").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+}
+
+// The answer says how the image was changed, not the pixels: redraw them here the same way
+// (resize, gray, invert) so a person sees roughly what the model saw.
+async function drawModelView(blob, p) {
+  if (state.objectUrl) URL.revokeObjectURL(state.objectUrl);
+  state.objectUrl = URL.createObjectURL(blob);
+  $("uploaded").src = state.objectUrl;
+  const [h, w] = p.resized_to || p.original_size;
+  const canvas = $("model-view");
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d");
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(await createImageBitmap(blob), 0, 0, w, h);
+  const image = ctx.getImageData(0, 0, w, h);
+  const px = image.data;
+  for (let i = 0; i < px.length; i += 4) {
+    let rgb = [px[i], px[i + 1], px[i + 2]];
+    if (p.color_mode === "grayscale") rgb = Array(3).fill(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]);
+    if (p.inverted) rgb = rgb.map((v) => 255 - v);
+    [px[i], px[i + 1], px[i + 2], px[i + 3]] = [...rgb, 255];
+  }
+  ctx.putImageData(image, 0, 0);
+  $("model-view-caption").textContent = `model input: ${w} × ${h}${p.inverted ? ", inverted" : ""}`;
+}
+
+// ---------------------------------------------------------------------------- choose or drop
+
+function predictFile(file) {
+  if (file) predict(file, file.name);
+}
+
+$("image-file").addEventListener("change", (e) => {
+  predictFile(e.target.files[0]);
+  e.target.value = "";  // choosing the same file again should predict again
+});
+
+const zone = $("dropzone");
+zone.addEventListener("dragover", (e) => {
+  e.preventDefault();  // without this the browser opens the dropped file instead
+  zone.classList.add("over");
+});
+zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+zone.addEventListener("drop", (e) => {
+  e.preventDefault();
+  zone.classList.remove("over");
+  predictFile(e.dataTransfer.files[0]);
+});
+zone.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" || e.key === " ") $("image-file").click();
+});
+
+// ---------------------------------------------------------------------------- drawing
+
+const canvas = $("draw-canvas");
+const pen = canvas.getContext("2d");
+let last = null;
+
+// Strokes about 1.5 model pixels wide, like the training digits' pen.
+function setBrush(side) {
+  pen.lineWidth = Math.max(18, Math.min(48, (canvas.width / (side || 28)) * 1.5));
+}
+
+function clearCanvas() {
+  pen.fillStyle = "#000";
+  pen.fillRect(0, 0, canvas.width, canvas.height);
+  state.drawn = false;
+}
+
+// Pointer position in canvas pixels: the canvas is shown smaller than 280 px on a phone.
+function point(e) {
+  const box = canvas.getBoundingClientRect();
+  const x = ((e.clientX - box.left) * canvas.width) / box.width;
+  const y = ((e.clientY - box.top) * canvas.height) / box.height;
+  return [x, y];
+}
+
+function stroke(from, to) {
+  pen.strokeStyle = "#fff";
+  pen.lineCap = "round";
+  pen.lineJoin = "round";
+  pen.beginPath();
+  pen.moveTo(...from);
+  pen.lineTo(...to);
+  pen.stroke();
+  state.drawn = true;
+}
+
+canvas.addEventListener("pointerdown", (e) => {
+  canvas.setPointerCapture(e.pointerId);
+  last = point(e);
+  stroke(last, last);  // a tap leaves a dot
+});
+canvas.addEventListener("pointermove", (e) => {
+  if (!last) return;
+  const next = point(e);
+  stroke(last, next);
+  last = next;
+});
+for (const end of ["pointerup", "pointercancel"]) canvas.addEventListener(end, () => { last = null; });
+
+$("clear-canvas").addEventListener("click", clearCanvas);
+$("predict-drawing").addEventListener("click", () => {
+  if (!state.drawn) {
+    showError("Draw something first.");
+    return;
+  }
+  canvas.toBlob((blob) => predict(blob, "drawing.png"), "image/png");
+});
+
+clearCanvas();
+setBrush(28);
+loadRuns().catch((error) => showError(`Could not load the runs: ${error.message}`));

@@ -1,0 +1,333 @@
+// The run page. One EventSource feeds the status badge, the progress bar, both charts and the
+// epoch table. The server replays every recorded epoch before the live ones, so a reload or a
+// second tab rebuilds exactly the same state from the stream alone.
+"use strict";
+
+const page = document.getElementById("run-page");
+const runId = Number(page.dataset.runId);
+const $ = (id) => document.getElementById(id);
+
+const run = {
+  info: null,        // GET /api/runs/{id}: stack, fit settings, class names
+  epochs: [],        // one entry per finished epoch, as the `epoch` events sent them
+  status: null,
+  source: null,      // the open EventSource, if any
+};
+
+// ---------------------------------------------------------------------------- charts
+
+const COLORS = ["#3056d3", "#d9730d", "#067647", "#b42318", "#7a5af8", "#0e9384"];
+const CHART_HEIGHT = 240;
+const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
+
+// A uPlot chart that is created on the first data and rebuilt only when its series change;
+// new epochs go through setData, which is cheap.
+class LiveChart {
+  constructor(container) {
+    this.container = container;
+    this.plot = null;
+    this.keys = [];
+    new ResizeObserver(() => this.fit()).observe(container);
+  }
+
+  show(keys, rows) {
+    const data = [rows.map((r) => r.epoch), ...keys.map((k) => rows.map((r) => r[k] ?? null))];
+    if (rows.length && (!this.plot || keys.join() !== this.keys.join())) {
+      this.create(keys, data);
+    } else if (this.plot) {
+      this.plot.setData(data);
+    }
+    // Tests (and people with devtools) read how many points are plotted.
+    this.container.dataset.points = String(rows.length);
+  }
+
+  create(keys, data) {
+    if (this.plot) this.plot.destroy();
+    this.keys = keys;
+    const series = keys.map((key, i) => ({
+      label: key,
+      stroke: COLORS[i % COLORS.length],
+      dash: key.startsWith("val_") ? [6, 4] : undefined,  // validation: dashed, for print too
+      width: 2,
+      points: { show: data[0].length < 60 },
+      spanGaps: true,
+    }));
+    const options = {
+      width: this.width(),
+      height: CHART_HEIGHT,
+      scales: { x: { time: false } },
+      series: [{ label: "epoch" }, ...series],
+      axes: [{ label: "epoch", incrs: EPOCH_STEPS }, { size: 56 }],
+    };
+    this.plot = new uPlot(options, data, this.container);
+  }
+
+  width() {
+    return Math.max(200, this.container.clientWidth);
+  }
+
+  fit() {
+    if (this.plot) this.plot.setSize({ width: this.width(), height: CHART_HEIGHT });
+  }
+}
+
+const lossChart = new LiveChart($("loss-chart"));
+const metricChart = new LiveChart($("metric-chart"));
+
+// The loss and its validation twin, when logged.
+function seriesFor(key) {
+  const logged = new Set(run.epochs.flatMap((e) => Object.keys(e)));
+  return [key, `val_${key}`].filter((k) => logged.has(k));
+}
+
+function drawCharts() {
+  lossChart.show(seriesFor("loss"), run.epochs);
+  const metric = $("metric-select").value;
+  metricChart.show(metric ? seriesFor(metric) : [], run.epochs);
+}
+
+// Every logged key except the loss gets an option; `val_x` is drawn with `x`.
+function fillMetricSelect() {
+  const select = $("metric-select");
+  const keys = new Set(run.epochs.flatMap((e) => Object.keys(e)));
+  const options = [...keys].filter((k) => k !== "epoch" && k !== "loss" && !k.startsWith("val_"));
+  if (options.join() === [...select.options].map((o) => o.value).join()) return;
+  const chosen = select.value || (options.includes("accuracy") ? "accuracy" : options[0]);
+  select.replaceChildren(...options.map((k) => el("option", { value: k, text: k })));
+  if (chosen) select.value = chosen;
+}
+
+$("metric-select").addEventListener("change", drawCharts);
+
+// ---------------------------------------------------------------------------- epoch table
+
+function fmtValue(value) {
+  if (typeof value !== "number") return value ?? "";
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 0.001 || value === 0 ? value.toFixed(4) : value.toExponential(2);
+}
+
+// Columns: epoch, loss and val_loss, the other metrics, then learning rate and time.
+function tableKeys() {
+  const keys = new Set(run.epochs.flatMap((e) => Object.keys(e)));
+  const tail = ["learning_rate", "epoch_time"];
+  const middle = [...keys].filter((k) => !["epoch", "loss", "val_loss", ...tail].includes(k)).sort();
+  return ["epoch", "loss", "val_loss", ...middle, ...tail].filter((k) => keys.has(k));
+}
+
+function drawTable() {
+  const keys = tableKeys();
+  const head = $("epoch-table").tHead.rows[0];
+  if ([...head.cells].map((c) => c.textContent).join() !== keys.join()) {
+    head.replaceChildren(...keys.map((k) => el("th", { class: "num", text: k })));
+  }
+  const body = $("epoch-table").tBodies[0];
+  const cell = (e, k) => (k === "epoch_time" ? `${e[k].toFixed(2)} s` : fmtValue(e[k]));
+  body.replaceChildren(...run.epochs.map((e) => el("tr", {},
+    keys.map((k) => el("td", { class: "num", text: cell(e, k) })))));
+  $("epoch-empty").hidden = run.epochs.length > 0;
+}
+
+// ---------------------------------------------------------------------------- status, progress
+
+function totalEpochs() {
+  return run.info ? run.info.fit.epochs : null;
+}
+
+function setStatus(status) {
+  run.status = status;
+  const badge = $("run-status");
+  badge.textContent = status;
+  badge.className = `badge ${status}`;
+  $("cancel-run").hidden = !["queued", "running"].includes(status);
+  $("resume-run").hidden = !["cancelled", "interrupted"].includes(status);
+  if (status === "queued") $("epoch-text").textContent = "Queued: waiting for a free worker…";
+}
+
+function fmtSeconds(s) {
+  if (s < 1) return "under a second";
+  if (s < 90) return `about ${Math.round(s)} s`;
+  return `about ${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function setBar(percent) {
+  const bar = $("epoch-progress");
+  bar.firstElementChild.style.width = `${percent}%`;
+  bar.setAttribute("aria-valuenow", String(Math.round(percent)));
+}
+
+function showProgress(p) {
+  $("epoch-text").textContent = `Epoch ${p.epoch} / ${p.epochs} · batch ${fmtInt(p.batch)} / ${fmtInt(p.batches)}`;
+  setBar((100 * p.batch) / p.batches);
+  // The server's ETA covers this epoch; later epochs are guessed from the ones so far.
+  const times = run.epochs.map((e) => e.epoch_time).filter((t) => typeof t === "number");
+  const perEpoch = times.length ? times.reduce((a, b) => a + b, 0) / times.length : null;
+  let text = `${fmtSeconds(p.eta_s)} left in this epoch`;
+  if (perEpoch !== null && p.epochs > p.epoch) {
+    text += `, ${fmtSeconds(p.eta_s + perEpoch * (p.epochs - p.epoch))} in all`;
+  }
+  $("eta-text").textContent = text;
+}
+
+function addEpoch(logs) {
+  // A re-opened stream (after resume, or a reconnect) replays epochs already shown.
+  if (run.epochs.some((e) => e.epoch === logs.epoch)) return;
+  run.epochs.push(logs);
+  run.epochs.sort((a, b) => a.epoch - b.epoch);
+  const total = totalEpochs();
+  $("epoch-text").textContent = `Epoch ${logs.epoch}${total ? ` / ${total}` : ""} done`;
+  setBar(100);
+  $("eta-text").textContent = "";
+  fillMetricSelect();
+  drawCharts();
+  drawTable();
+}
+
+// ---------------------------------------------------------------------------- the end
+
+async function finish(done) {
+  closeStream();
+  setStatus(done.status);
+  $("eta-text").textContent = "";
+  const last = run.epochs.length ? run.epochs[run.epochs.length - 1].epoch : 0;
+  const words = {
+    completed: `Completed after ${last} epoch${last === 1 ? "" : "s"}.`,
+    failed: "The run failed.",
+    cancelled: `Cancelled after ${last} epoch${last === 1 ? "" : "s"}; Resume continues from there.`,
+    interrupted: `Interrupted after ${last} epoch${last === 1 ? "" : "s"}; Resume continues from there.`,
+  };
+  $("epoch-text").textContent = words[done.status] || done.status;
+  $("run-error").hidden = !done.error;
+  $("run-error").textContent = done.error || "";
+  if (done.status === "completed") {
+    // The confusion matrix is not in the event; the run's record has it.
+    run.info = await api.get(`/api/runs/${runId}`);
+    showResults(run.info);
+  }
+}
+
+function showResults(info) {
+  const metrics = info.test_metrics || {};
+  $("test-metrics").replaceChildren(...Object.entries(metrics).map(([k, v]) =>
+    el("div", { "data-metric": k }, el("dt", { text: `test ${k}` }), el("dd", { text: fmtValue(v) }))));
+  $("confusion").replaceChildren(
+    info.confusion
+      ? confusionTable(info.confusion, info.preprocessing.class_names || [], info.per_class_accuracy || [])
+      : el("p", { class: "muted", text: "No confusion matrix: this run does not predict classes." }),
+  );
+  $("run-results").hidden = false;
+}
+
+// A heat map as a table: each cell is shaded by its share of the true class's row.
+function confusionTable(matrix, names, perClass) {
+  const name = (i) => names[i] ?? String(i);
+  const head = el("tr", {}, el("th", { text: "true \\ predicted" }),
+    matrix.map((_, j) => el("th", { class: "num", text: name(j) })), el("th", { class: "num", text: "accuracy" }));
+  const rows = matrix.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const cells = row.map((count, j) => {
+      const share = count / total;
+      return el("td", {
+        class: `num cell${share > 0.5 ? " dark" : ""}${i === j ? " diagonal" : ""}`,
+        style: `background: rgba(48, 86, 211, ${share.toFixed(3)})`,
+        title: `true ${name(i)}, predicted ${name(j)}: ${count} (${(100 * share).toFixed(1)}%)`,
+        text: String(count),
+      });
+    });
+    const acc = perClass[i];
+    return el("tr", {}, el("th", { text: name(i) }), cells,
+      el("td", { class: "num", text: acc === null || acc === undefined ? "–" : `${(100 * acc).toFixed(1)}%` }));
+  });
+  return el("table", { class: "confusion" }, el("thead", {}, head), el("tbody", {}, rows));
+}
+
+// ---------------------------------------------------------------------------- the stream
+
+function closeStream() {
+  if (run.source) run.source.close();
+  run.source = null;
+}
+
+function openStream() {
+  closeStream();
+  const source = new EventSource(`/api/runs/${runId}/events`);
+  const on = (name, handler) => source.addEventListener(name, (event) => handler(JSON.parse(event.data)));
+  on("status", (d) => setStatus(d.status));
+  on("progress", showProgress);
+  on("epoch", addEpoch);
+  // The server ends the stream after `done`; closing here stops EventSource from reconnecting.
+  on("done", (d) => finish(d).catch((error) => flash(error.message)));
+  source.addEventListener("error", () => {
+    // EventSource retries by itself (sending Last-Event-ID); say so rather than look frozen.
+    if (source.readyState === EventSource.CONNECTING) {
+      $("eta-text").textContent = "connection lost, reconnecting…";
+    } else if (source.readyState === EventSource.CLOSED && run.source === source) {
+      flash("The live stream closed. Reload the page to see the latest state.");
+    }
+  });
+  run.source = source;
+}
+
+// ---------------------------------------------------------------------------- controls
+
+async function control(action, button) {
+  button.disabled = true;
+  try {
+    const info = await api.post(`/api/runs/${runId}/${action}`);
+    flash("");
+    setStatus(info.status);
+    if (action === "resume") {
+      $("run-results").hidden = true;
+      $("run-error").hidden = true;
+      openStream();  // the old stream ended with `done`; a new one picks up the new epochs
+    }
+  } catch (error) {
+    flash(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$("cancel-run").addEventListener("click", (e) => control("cancel", e.currentTarget));
+$("resume-run").addEventListener("click", (e) => control("resume", e.currentTarget));
+
+// Names of the architecture and dataset, when they still exist; ids are enough otherwise.
+async function names(info) {
+  const fetchName = (path) => api.get(path).then((r) => r.name).catch(() => null);
+  const [stack, dataset] = await Promise.all([
+    info.architecture_id ? fetchName(`/api/architectures/${info.architecture_id}`) : null,
+    info.dataset_id ? fetchName(`/api/datasets/${info.dataset_id}`) : null,
+  ]);
+  return {
+    stack: stack || (info.stack.name && info.stack.name !== "inline" ? info.stack.name : "inline stack"),
+    dataset: dataset || (info.dataset_id ? `dataset #${info.dataset_id}` : "a deleted dataset"),
+  };
+}
+
+function describe(info, named) {
+  const fit = info.fit;
+  const parts = [
+    `${named.stack} on ${named.dataset}`,
+    `${fit.epochs} epochs`, `batch ${fit.batch_size}`,
+    fit.validation === "test" ? "validated on the test split" : `validation split ${fit.validation_split}`,
+    `seed ${fit.seed}`,
+  ];
+  if (fit.early_stopping) parts.push(`early stopping (patience ${fit.early_stopping.patience})`);
+  return parts.join(" · ");
+}
+
+async function start() {
+  try {
+    run.info = await api.get(`/api/runs/${runId}`);
+  } catch (error) {
+    $("run-status").textContent = "unknown";
+    $("epoch-text").textContent = error.message;
+    flash(error.message);
+    return;
+  }
+  setStatus(run.info.status);
+  openStream();
+  $("run-about").textContent = describe(run.info, await names(run.info));
+}
+
+start();

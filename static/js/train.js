@@ -1,0 +1,142 @@
+// The train page: pick a saved architecture and a dataset, set model.fit's arguments, and
+// POST /api/runs. The server checks the stack against the dataset; its 422 is shown in words.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const form = $("train-form");
+const lists = { architectures: [], datasets: [] };
+
+// ---------------------------------------------------------------------------- choices
+
+function compileName(value) {
+  return typeof value === "string" ? value : value && value.name;
+}
+
+function describeArchitecture(a) {
+  const types = a.layers.map((l) => l.type).join(" → ");
+  const input = a.input_shape ? `input ${fmtShape(a.input_shape)} · ` : "";
+  const loss = compileName(a.compile && a.compile.loss);
+  return `${input}${a.layers.length} layers: ${types}${loss ? ` · loss ${loss}` : ""}`;
+}
+
+function describeDataset(d) {
+  return `${fmtInt(d.num_train)} train / ${fmtInt(d.num_test)} test · samples ${fmtShape(d.input_shape)}` +
+    ` · ${d.class_names.length} classes`;
+}
+
+function fillSelect(select, items, label, chosenId) {
+  select.replaceChildren(...items.map((item) =>
+    el("option", { value: item.id, text: `${label(item)} (#${item.id})` })));
+  if (chosenId && items.some((item) => String(item.id) === String(chosenId))) {
+    select.value = String(chosenId);
+  }
+}
+
+function showAbout() {
+  const arch = lists.architectures.find((a) => String(a.id) === $("architecture").value);
+  const data = lists.datasets.find((d) => String(d.id) === $("dataset").value);
+  $("architecture-about").replaceChildren(arch
+    ? el("span", {}, `${describeArchitecture(arch)} · `,
+      el("a", { href: `/builder?architecture=${arch.id}`, text: "edit" }))
+    : el("span", {}, "No saved architecture yet: ", el("a", { href: "/builder", text: "build one first" }), "."));
+  $("dataset-about").replaceChildren(data
+    ? el("span", {}, `${describeDataset(data)} · `, el("a", { href: `/datasets/${data.id}`, text: "details" }))
+    : el("span", {}, "No dataset: ", el("a", { href: "/datasets", text: "upload one" }), "."));
+  $("start").disabled = !arch || !data;
+}
+
+async function loadChoices() {
+  const wanted = $("train-page").dataset.architectureId;
+  const [architectures, datasets] = await Promise.all([
+    api.get("/api/architectures?limit=500"),
+    api.get("/api/datasets?limit=500"),
+  ]);
+  lists.architectures = architectures.data;
+  lists.datasets = datasets.data;
+  fillSelect($("architecture"), lists.architectures, (a) => a.name, wanted);
+  fillSelect($("dataset"), lists.datasets, (d) => d.name);
+  if (wanted && $("architecture").value !== wanted) {
+    showProblems([{ msg: `There is no saved architecture #${wanted} (deleted?). Pick another one.` }]);
+  }
+  showAbout();
+}
+
+$("architecture").addEventListener("change", showAbout);
+$("dataset").addEventListener("change", showAbout);
+$("early_stopping").addEventListener("change", () => {
+  $("early-stopping-fields").hidden = !$("early_stopping").checked;
+});
+
+// ---------------------------------------------------------------------------- the request
+
+function numberField(id) {
+  const raw = $(id).value.trim();
+  return raw === "" ? null : Number(raw);
+}
+
+function runRequest() {
+  const fit = {
+    epochs: numberField("epochs"),
+    batch_size: numberField("batch_size"),
+    validation_split: numberField("validation_split"),
+  };
+  const seed = numberField("seed");
+  if (seed !== null) fit.seed = seed;
+  if ($("early_stopping").checked) {
+    fit.early_stopping = {
+      monitor: $("monitor").value,
+      patience: numberField("patience") ?? 0,
+      restore_best_weights: $("restore_best_weights").checked,
+    };
+  }
+  return { architecture_id: Number($("architecture").value), dataset_id: Number($("dataset").value), fit };
+}
+
+// ---------------------------------------------------------------------------- problems
+
+// A problem about one fit field is shown under it; the others (the stack against the
+// dataset, mostly) go in the box beside the form, which says what to change.
+function showProblems(problems) {
+  form.querySelectorAll(".problem").forEach((node) => node.remove());
+  const general = [];
+  for (const problem of problems) {
+    const loc = problem.loc || [];
+    const field = loc[1] === "fit" ? $(loc[loc.length - 1]) : null;
+    if (field && field.closest("div")) {
+      field.closest("div").append(el("div", { class: "problem", text: problem.msg }));
+    } else {
+      general.push(problem);
+    }
+  }
+  $("train-problems").replaceChildren(...general.map((p) =>
+    el("div", { class: "problem", "data-testid": "train-problem" }, p.msg, architectureLink(p))));
+}
+
+function architectureLink(problem) {
+  const aboutStack = (problem.loc || []).includes("architecture");
+  if (!aboutStack || !$("architecture").value) return null;
+  const href = `/builder?architecture=${$("architecture").value}`;
+  return el("span", {}, " ", el("a", { href, text: "Open it in the builder" }));
+}
+
+async function start(event) {
+  event.preventDefault();
+  showProblems([]);
+  $("start").disabled = true;
+  $("start-status").textContent = "Checking the stack against the dataset…";
+  try {
+    const run = await api.post("/api/runs", runRequest());
+    $("start-status").textContent = `Run #${run.id} queued; opening it…`;
+    window.location.assign(`/runs/${run.id}`);
+  } catch (error) {
+    $("start-status").textContent = "";
+    $("start").disabled = false;
+    showProblems(error.problems && error.problems.length ? error.problems : [{ msg: error.message }]);
+    // On a phone the box is below the form: bring the first problem into view.
+    const first = document.querySelector(".problem");
+    if (first && window.matchMedia("(max-width: 700px)").matches) first.scrollIntoView({ block: "nearest" });
+  }
+}
+
+form.addEventListener("submit", start);
+loadChoices().catch((error) => showProblems([{ msg: `Could not load the choices: ${error.message}` }]));
