@@ -242,21 +242,25 @@ async def read_run_events(
     if watch is None:  # deleted between the check and now
         return
     try:
-        sent, status, progress = last_event_id or 0, None, None
+        sent, status, progress = last_event_id or 0, None, ""
         while True:
             changed = watch.changed
             if watch.status != status:
                 status = watch.status
                 yield ServerSentEvent(event="status", data={"status": status})
-            for epoch in watch.epochs[sent:]:
-                yield ServerSentEvent(event="epoch", id=str(epoch["epoch"]), data=epoch)
-            sent = max(sent, len(watch.epochs))
-            if status == "running" and watch.progress and watch.progress != progress:
-                progress = watch.progress
-                yield ServerSentEvent(event="progress", data=progress)
-            if status in FINISHED:
+            # Index, never a slice taken once: the hub may append epochs while we yield.
+            while sent < len(watch.epochs_json):
+                sent += 1
+                yield ServerSentEvent(
+                    event="epoch", id=str(sent), raw_data=watch.epochs_json[sent - 1]
+                )
+            if status == "running" and watch.progress_json and watch.progress_json != progress:
+                progress = watch.progress_json
+                yield ServerSentEvent(event="progress", raw_data=progress)
+            if status in FINISHED and sent >= len(watch.epochs_json):
                 yield ServerSentEvent(event="done", data=watch.final)
                 return
-            await changed.wait()
+            if changed is watch.changed:
+                await changed.wait()
     finally:
         hub.unsubscribe(run_id)

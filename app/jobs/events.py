@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from app.models import Run
 from app.runs.state import history
 
-POLL_S = 0.05
+POLL_S = 0.02
 
 
 @dataclass
@@ -29,9 +30,13 @@ class Watch:
     status: str = "queued"
     progress: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
+    # Each epoch and the progress JSON-encoded once here, not once per watcher.
+    epochs_json: list[str] = field(default_factory=list)
+    progress_json: str = ""
     final: dict[str, Any] = field(default_factory=dict)
     watchers: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def _read(engine: Engine, run_id: int, known_epochs: int) -> dict[str, Any] | None:
@@ -69,10 +74,17 @@ class EventHub:
     async def subscribe(self, run_id: int) -> Watch | None:
         watch = self.watches.get(run_id)
         if watch is None:
-            watch = Watch()
-            if not await self._refresh(run_id, watch):
+            # Registered before the first read, so watchers arriving meanwhile share it.
+            watch = self.watches[run_id] = Watch()
+            found = await self._refresh(run_id, watch)
+            watch.ready.set()
+            if not found:
+                del self.watches[run_id]
                 return None
-            self.watches[run_id] = watch
+        else:
+            await watch.ready.wait()
+            if run_id not in self.watches:
+                return None
         watch.watchers += 1
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._poll())
@@ -90,9 +102,13 @@ class EventHub:
         if fresh is None:
             return False
         watch.version, watch.status = fresh["version"], fresh["status"]
-        watch.progress, watch.final = fresh["progress"], fresh["final"]
+        watch.final = fresh["final"]
+        if fresh["progress"] != watch.progress:
+            watch.progress = fresh["progress"]
+            watch.progress_json = json.dumps(watch.progress)
         if fresh["epochs"] is not None:
             watch.epochs = fresh["epochs"]
+            watch.epochs_json = [json.dumps(epoch) for epoch in watch.epochs]
         watch.changed.set()
         watch.changed = asyncio.Event()
         return True
