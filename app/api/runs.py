@@ -254,7 +254,10 @@ async def read_run_events(
                 yield ServerSentEvent(
                     event="epoch", id=str(sent), raw_data=watch.epochs_json[sent - 1]
                 )
-            if status == "running" and watch.progress_json and watch.progress_json != progress:
+            # Progress about an epoch that has already ended is news to no one: skip it.
+            current = watch.progress.get("epoch", 0) > sent
+            fresh = watch.progress_json and watch.progress_json != progress
+            if status == "running" and fresh and current:
                 progress = watch.progress_json
                 yield ServerSentEvent(event="progress", raw_data=progress)
             if status in FINISHED and sent >= len(watch.epochs_json):
