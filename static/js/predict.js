@@ -155,29 +155,21 @@ function showPreprocessing(p) {
   $("preprocessing").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
 }
 
-// The answer says how the image was changed, not the pixels: redraw them here the same way
-// (resize, gray, invert) so a person sees roughly what the model saw.
+// The answer carries the model's input as a PNG (resized, in the model's colours, inverted
+// if it was): draw exactly that, scaled up without smoothing.
 async function drawModelView(blob, p) {
   if (state.objectUrl) URL.revokeObjectURL(state.objectUrl);
   state.objectUrl = URL.createObjectURL(blob);
   $("uploaded").src = state.objectUrl;
-  const [h, w] = p.resized_to || p.original_size;
+  const seen = new Image();
+  seen.src = p.model_input_png;
+  await seen.decode();
   const canvas = $("model-view");
-  canvas.width = w;
-  canvas.height = h;
-  const ctx = canvas.getContext("2d");
-  ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(await createImageBitmap(blob), 0, 0, w, h);
-  const image = ctx.getImageData(0, 0, w, h);
-  const px = image.data;
-  for (let i = 0; i < px.length; i += 4) {
-    let rgb = [px[i], px[i + 1], px[i + 2]];
-    if (p.color_mode === "grayscale") rgb = Array(3).fill(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]);
-    if (p.inverted) rgb = rgb.map((v) => 255 - v);
-    [px[i], px[i + 1], px[i + 2], px[i + 3]] = [...rgb, 255];
-  }
-  ctx.putImageData(image, 0, 0);
-  $("model-view-caption").textContent = `model input: ${w} × ${h}${p.inverted ? ", inverted" : ""}`;
+  canvas.width = seen.naturalWidth;
+  canvas.height = seen.naturalHeight;
+  canvas.getContext("2d").drawImage(seen, 0, 0);
+  $("model-view-caption").textContent =
+    `model input: ${seen.naturalWidth} × ${seen.naturalHeight}${p.inverted ? ", inverted" : ""}`;
 }
 
 // ---------------------------------------------------------------------------- choose or drop
