@@ -13,7 +13,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
-from app.api import architectures, catalog, datasets, health, predictions, runs, summary
+from app.api import (
+    architectures,
+    catalog,
+    datasets,
+    health,
+    interop,
+    predictions,
+    runs,
+    summary,
+)
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
@@ -86,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         catalog.router,
         summary.router,
+        interop.router,  # before architectures: /architectures/import is not an id
         architectures.router,
         datasets.router,
         runs.router,

@@ -1,0 +1,1 @@
+"""Moving models in and out of Layerstack: Python code export and Keras JSON import."""
