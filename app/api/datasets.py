@@ -7,12 +7,13 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
+from fastapi.responses import FileResponse
 from sqlmodel import col, func, select
 
 from app.datasets.base import DatasetError, Upload, load_split
 from app.datasets.detect import FORMATS, detect_format
 from app.datasets.options import parse_options
-from app.datasets.samples import samples
+from app.datasets.samples import samples, write_npz
 from app.datasets.store import Incoming, dataset_dir, delete_dataset, import_upload, work_root
 from app.deps import SessionDep, SettingsDep
 from app.models import Dataset, DatasetPublic, DatasetsPublic, Run
@@ -114,6 +115,16 @@ def read_dataset_samples(
     x, y = loaded
     shown = samples(x, y, dataset.class_names, n, dataset.value_min, dataset.value_max)
     return {"dataset_id": dataset_id, "split": split, "samples": shown}
+
+
+@router.get("/{dataset_id}/export.npz")
+def export_dataset(dataset_id: int, session: SessionDep, settings: SettingsDep) -> FileResponse:
+    """The arrays as keras.datasets returns them (x_train, y_train, x_test, y_test) and the
+    class names, for scripts exported from runs."""
+    _get(session, dataset_id)
+    path = write_npz(dataset_dir(settings, dataset_id), session.get(Dataset, dataset_id))
+    return FileResponse(path, media_type="application/octet-stream",
+                        filename=f"dataset-{dataset_id}.npz")  # fmt: skip
 
 
 @router.delete("/{dataset_id}", status_code=204)

@@ -11,15 +11,16 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from app.deps import SessionDep, SettingsDep
+from app.interop.run_export import export_run
 from app.models import FINISHED, RESUMABLE, Architecture, Dataset, Run, RunPublic, RunsPublic
 from app.runs import state
-from app.runs.fit import FitSettings
+from app.runs.fit import AUTO_STEPS_PER_EXECUTION, FitSettings
 from app.runs.plan import plan_run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -162,6 +163,16 @@ def read_run_model(run_id: int, session: SessionDep, settings: SettingsDep) -> F
             409, f"Run {run_id} is {run.status}; its model is saved when it completes."
         )
     return FileResponse(path, media_type="application/octet-stream", filename=f"run-{run_id}.keras")
+
+
+@router.get("/{run_id}/export.py", response_class=PlainTextResponse)
+def export_run_script(run_id: int, session: SessionDep) -> PlainTextResponse:
+    """A script that retrains this run to the same history (needs the dataset's export.npz)."""
+    run = _get(session, run_id)
+    script = export_run(run.model_dump(), f"dataset-{run.dataset_id}.npz",
+                        run.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION)  # fmt: skip
+    headers = {"Content-Disposition": f'attachment; filename="run-{run_id}.py"'}
+    return PlainTextResponse(script, media_type="text/x-python", headers=headers)
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic)

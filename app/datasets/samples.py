@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,3 +61,16 @@ def samples(
             }
         )
     return out
+
+
+def write_npz(folder: Path, dataset: Any) -> Path:
+    """The dataset as one .npz (written once, then reused)."""
+    path = folder / "export.npz"
+    if not path.exists():
+        arrays = {f"{kind}_{split}": np.load(folder / f"{kind}_{split}.npy")
+                  for split in ("train", "test") for kind in ("x", "y")
+                  if (folder / f"{kind}_{split}.npy").exists()}  # fmt: skip
+        tmp = folder / "export.tmp.npz"
+        np.savez(tmp, class_names=np.array(dataset.class_names), **arrays)
+        tmp.replace(path)
+    return path

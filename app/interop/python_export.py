@@ -115,7 +115,7 @@ def _arg(layer: CheckedLayer, name: str) -> Arg:
     return arg
 
 
-def _compile_lines(settings: dict[str, Any]) -> list[str]:
+def compile_lines(settings: dict[str, Any]) -> list[str]:
     lines = [f"    optimizer={_object(OPTIMIZERS, settings.get('optimizer') or 'rmsprop')},"]
     if settings.get("loss") is not None:
         lines.append(f"    loss={_object(LOSSES, settings['loss'])},")
@@ -198,7 +198,7 @@ def export_python(
         "])",
         "model.summary()",
         "",
-        *_compile_lines(checked.compile),
+        *compile_lines(checked.compile),
     ]
     if fit is not None:
         lines += _fit_lines(fit, dataset_npz)

@@ -21,12 +21,8 @@ from app.ml.compiler import build_model, compile_kwargs
 from app.ml.data import EpochBatches, hold_out, load
 from app.models import Dataset, Run
 from app.runs import state
+from app.runs.fit import AUTO_STEPS_PER_EXECUTION
 from app.stack import check_stack
-
-# Small models are bound by per-step overhead (~6 ms a step for the tutorial's MLP); running
-# several steps per compiled call gives identical results in far less time. Large steps gain
-# nothing, and cancellation waits for a call to end, so the auto setting stays modest.
-AUTO_STEPS_PER_EXECUTION = 16
 
 
 def run_dir(data_dir: Path, run_id: int) -> Path:
