@@ -3,17 +3,19 @@ the JSON of model.to_json(). Nothing is executed: code is read with `ast`, JSON 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalog import Invalid, Problem
 from app.deps import SessionDep, SettingsDep
+from app.interop.keras_file import read_keras_config
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.interop.python_export import export_python
 from app.interop.python_import import ImportProblem, import_python
+from app.jobs.inference import PredictorUnavailable
 from app.models import Architecture
 from app.summary import check_and_summarize
 
@@ -30,22 +32,51 @@ class ImportIn(BaseModel):
         }]},
     )  # fmt: skip
     format: Literal["python", "keras-json"] = "python"
-    source: str = Field(max_length=500_000, description="Pasted code, or model.to_json()")
+    source: str = Field(max_length=1_000_000, description="Pasted code, or model.to_json()")
     save: bool = False
 
 
 @router.get("/architectures/{architecture_id}/export", response_class=PlainTextResponse)
-def export_architecture(
+async def export_architecture(
     architecture_id: int,
+    request: Request,
     session: SessionDep,
-    format: Literal["python"] = Query("python", description="python"),
+    format: Literal["python", "keras-json"] = Query("python", description="python, keras-json"),
 ) -> PlainTextResponse:
-    """A readable Keras script in the tutorial's style, building this architecture."""
+    """A readable Keras script in the tutorial's style, or model.to_json() of the model."""
     saved = session.get(Architecture, architecture_id)
     if saved is None:
         raise HTTPException(404, f"No architecture with id {architecture_id}.")
     stack = saved.model_dump(include={"input_shape", "layers", "compile"})
-    return PlainTextResponse(export_python(stack, name=saved.name), media_type="text/x-python")
+    if format == "python":
+        return PlainTextResponse(export_python(stack, name=saved.name), media_type="text/x-python")
+    predictor = request.app.state.predictor
+    if predictor is None:
+        raise HTTPException(503, "Keras JSON is made by the inference process (PREDICTORS=0).")
+    try:
+        text = await predictor.call("to_json", architecture_id, stack)
+    except PredictorUnavailable as error:
+        raise HTTPException(503 if error.died else 500, f"Export failed: {error}") from None
+    return PlainTextResponse(text, media_type="application/json")
+
+
+@router.post("/architectures/import-file")
+async def import_keras_file(
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="A .keras file (its architecture is read)")],
+    save: Annotated[bool, Form()] = False,
+) -> dict:
+    """Read a .keras file's architecture (config.json), checked against the catalog.
+
+    Weights are not imported: they would need TensorFlow in the web process."""
+    data = await file.read()
+    try:
+        config = read_keras_config(data, file.filename or "model.keras")
+    except KerasJsonError as error:
+        raise Invalid([Problem(("file",), str(error), "import_keras_file")]) from None
+    body = ImportIn(format="keras-json", source=config, save=save)
+    return import_architecture(body, session, settings)
 
 
 def _imported(body: ImportIn) -> dict[str, Any]:

@@ -65,12 +65,25 @@ def serve(conn: Any, cache_size: int) -> None:
             if kind == "evict":
                 models.pop(run_id, None)
                 result: Any = None
+            elif kind == "to_json":  # payload: a stack checked by the web process
+                result = _to_json(payload)
             else:
                 path, batch = payload
                 result = compiled(run_id, path)(batch).numpy()
             conn.send((request_id, True, result))
         except Exception as error:  # one bad model must not stop the others
             conn.send((request_id, False, (f"{type(error).__name__}: {error}", False)))
+
+
+def _to_json(stack: dict[str, Any]) -> str:
+    """model.to_json() of the compiled model (Keras lives in this process, not the web's)."""
+    from app.ml.compiler import build_model, compile_model
+    from app.stack import check_stack
+
+    checked = check_stack(stack, max_layers=10_000)
+    model = compile_model(build_model(checked), checked.compile)
+    text: str = model.to_json()
+    return text
 
 
 class Predictor:
