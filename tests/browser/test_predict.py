@@ -12,21 +12,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.stacks import mlp
+
 pytestmark = pytest.mark.browser
 
-STACK = {
-    "name": "digits MLP (predict test)",
-    "layers": [
-        {"type": "Flatten"},
-        {"type": "Dense", "args": {"units": 64, "activation": "relu"}},
-        {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
-    ],
-    "compile": {
-        "optimizer": "adam",
-        "loss": "sparse_categorical_crossentropy",
-        "metrics": ["accuracy"],
-    },
-}
+STACK = {**mlp([8, 8]), "name": "digits MLP (predict test)"}
 
 
 @pytest.fixture(scope="module")

@@ -10,24 +10,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.stacks import mlp
+
 pytestmark = pytest.mark.browser
 
 EPOCHS = 8
 TRAINING = 60_000  # ms: TensorFlow's first compile in the worker takes a few seconds
-MLP = {
-    "name": "digits MLP (browser test)",
-    "input_shape": [8, 8],
-    "layers": [
-        {"type": "Flatten"},
-        {"type": "Dense", "args": {"units": 64, "activation": "relu"}},
-        {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
-    ],
-    "compile": {
-        "optimizer": "adam",
-        "loss": "sparse_categorical_crossentropy",
-        "metrics": ["accuracy"],
-    },
-}
+MLP = {**mlp([8, 8]), "name": "digits MLP (browser test)"}
 # Every value the loss chart's data-points attribute takes, in order, even when epochs end
 # faster than Playwright polls: a MutationObserver sees each change.
 RECORD_POINTS = """
