@@ -253,25 +253,23 @@ async def read_run_events(
     if watch is None:  # deleted between the check and now
         return
     try:
-        sent, status, progress = last_event_id or 0, None, ""
+        sent, status, progress = last_event_id or 0, None, None
         while True:
             changed = watch.changed
             if watch.status != status:
                 status = watch.status
                 yield ServerSentEvent(event="status", data={"status": status})
             # Index, never a slice taken once: the hub may append epochs while we yield.
-            while sent < len(watch.epochs_json):
+            while sent < len(watch.epoch_events):
                 sent += 1
-                yield ServerSentEvent(
-                    event="epoch", id=str(sent), raw_data=watch.epochs_json[sent - 1]
-                )
+                yield watch.epoch_events[sent - 1]
             # Progress about an epoch that has already ended is news to no one: skip it.
+            event = watch.progress_event
             current = watch.progress.get("epoch", 0) > sent
-            fresh = watch.progress_json and watch.progress_json != progress
-            if status == "running" and fresh and current:
-                progress = watch.progress_json
-                yield ServerSentEvent(event="progress", raw_data=progress)
-            if status in FINISHED and sent >= len(watch.epochs_json):
+            if status == "running" and event is not None and event is not progress and current:
+                progress = event
+                yield event
+            if status in FINISHED and sent >= len(watch.epoch_events):
                 yield ServerSentEvent(event="done", data=watch.final)
                 return
             if changed is watch.changed:

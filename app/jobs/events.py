@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi.sse import ServerSentEvent
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -30,9 +31,9 @@ class Watch:
     status: str = "queued"
     progress: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
-    # Each epoch and the progress JSON-encoded once here, not once per watcher.
-    epochs_json: list[str] = field(default_factory=list)
-    progress_json: str = ""
+    # Each epoch and the progress built as an event once here, not once per watcher.
+    epoch_events: list[ServerSentEvent] = field(default_factory=list)
+    progress_event: ServerSentEvent | None = None
     final: dict[str, Any] = field(default_factory=dict)
     watchers: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -105,10 +106,15 @@ class EventHub:
         watch.final = fresh["final"]
         if fresh["progress"] != watch.progress:
             watch.progress = fresh["progress"]
-            watch.progress_json = json.dumps(watch.progress)
+            watch.progress_event = ServerSentEvent(
+                event="progress", raw_data=json.dumps(watch.progress)
+            )
         if fresh["epochs"] is not None:
             watch.epochs = fresh["epochs"]
-            watch.epochs_json = [json.dumps(epoch) for epoch in watch.epochs]
+            watch.epoch_events = [
+                ServerSentEvent(event="epoch", id=str(e["epoch"]), raw_data=json.dumps(e))
+                for e in watch.epochs
+            ]
         watch.changed.set()
         watch.changed = asyncio.Event()
         return True
