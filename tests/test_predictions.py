@@ -68,6 +68,8 @@ def test_probabilities_equal_a_direct_keras_call(trainer, mnist_run, keras):
         assert np.allclose([got[i] for i in range(10)], probs, atol=1e-5)
         assert prediction["index"] == int(probs.argmax())
         assert prediction["preprocessing"]["model_input_shape"] == [None, 28, 28, 1]
+        seen = prediction["preprocessing"]["model_input_png"]
+        assert seen.startswith("data:image/png;base64,")
 
 
 def held_out(trainer, run, count: int) -> tuple[list[np.ndarray], list[int]]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.datasets.base import DatasetError
 from app.datasets.images import decode_image
+from app.datasets.samples import png_data_url
 
 
 class NoImageInput(ValueError):
@@ -78,6 +79,8 @@ def to_model_input(
             "inverted": flip,
             "model_input_shape": [None, *prep["model_shape"]],
             "value_range": [low, high],
+            # What the model saw: resized, in the model's colours, inverted if it was.
+            "model_input_png": png_data_url(pixels, 0, 255),
         }
     )
     return np.ascontiguousarray(x, dtype=np.float32), report

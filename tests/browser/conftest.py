@@ -51,6 +51,8 @@ def shot(page) -> Callable[[str], Path]:
     def take(name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
+        # A full-page shot of a scrolled page draws the sticky header mid-page.
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=True)
         return path
 

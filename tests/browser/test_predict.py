@@ -67,6 +67,10 @@ def test_predict_an_uploaded_and_a_drawn_digit(
     expect(page.get_by_test_id("predict-run")).to_have_value(str(completed_run))
     page.get_by_test_id("predict-file").set_input_files(digit_png)
     expect(page.get_by_test_id("predicted-label")).to_have_text(answer["label"])
+    expect(page.get_by_test_id("predicted-label")).to_be_visible()
+    expect(page.get_by_test_id("predict-error")).to_be_empty()
+    # The model's own input (8 x 8) is drawn, not a guess at it.
+    expect(page.get_by_test_id("model-view")).to_have_attribute("width", "8")
     bars = page.get_by_test_id("topk-bar")
     expect(bars).to_have_count(5)
     expect(bars.first).to_contain_text(answer["label"])
@@ -81,6 +85,8 @@ def test_predict_an_uploaded_and_a_drawn_digit(
     assert drawn["file"] == "drawing.png"
     assert drawn["preprocessing"]["original_size"] == [280, 280]
     expect(page.get_by_test_id("predicted-label")).to_have_text(drawn["label"])
+    expect(page.get_by_test_id("predicted-label")).to_be_visible()
+    expect(page.get_by_test_id("predict-error")).to_be_empty()
     expect(bars).to_have_count(5)
     shot("predict")
 
