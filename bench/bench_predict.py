@@ -25,18 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from app.models import SEED_CNN  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
+# The tutorial's CNN (app.models.SEED_CNN), on 28x28 grayscale digits.
 CNN = {
+    **SEED_CNN,
     "input_shape": [28, 28, 1],
-    "layers": [
-        {"type": "Conv2D", "args": {"filters": 16, "kernel_size": 3, "activation": "relu"}},
-        {"type": "MaxPool2D", "args": {"pool_size": [3, 3]}},
-        {"type": "Flatten"},
-        {"type": "Dense", "args": {"units": 64, "activation": "relu"}},
-        {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
-    ],
     "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy"},
 }
 REQUESTS, CLIENTS = 400, 8

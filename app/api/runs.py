@@ -48,14 +48,16 @@ class RunCreate(BaseModel):
     fit: FitSettings = FitSettings()
 
 
-def _public(session: Session, run: Run) -> RunPublic:
+def _public(session: Session, run: Run, history: list[dict[str, Any]] | None = None) -> RunPublic:
     per_class = None
     if run.confusion:
         # Recall per class: the share of each true class predicted right.
         per_class = [r[i] / sum(r) if sum(r) else None for i, r in enumerate(run.confusion)]
     assert run.id is not None
     return RunPublic(
-        **run.model_dump(), history=state.history(session, run.id), per_class_accuracy=per_class
+        **run.model_dump(),
+        history=state.history(session, run.id) if history is None else history,
+        per_class_accuracy=per_class,
     )
 
 
@@ -130,7 +132,9 @@ def read_runs(
             query = query.where(column == value)
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Run.id).desc()).offset(offset).limit(limit)).all()
-    return RunsPublic(data=[_public(session, r) for r in rows], count=count)
+    # One query for every listed run's history, not one per run.
+    found = state.histories(session, [r.id for r in rows if r.id is not None])
+    return RunsPublic(data=[_public(session, r, found[r.id or 0]) for r in rows], count=count)
 
 
 @router.get("/{run_id}", response_model=RunPublic)

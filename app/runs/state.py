@@ -145,12 +145,19 @@ def interrupt_running(engine: Engine) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-def history(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """Rows as Keras's History: one dict per epoch (1-based), metric names as Keras logs them."""
+def histories(session: Session, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each run's rows as Keras's History, one dict per epoch (1-based), in one query."""
     rows = session.exec(
-        select(RunMetric).where(RunMetric.run_id == run_id).order_by(col(RunMetric.step))
+        select(RunMetric)
+        .where(col(RunMetric.run_id).in_(run_ids))
+        .order_by(col(RunMetric.run_id), col(RunMetric.step))
     ).all()
-    epochs: dict[int, dict[str, Any]] = {}
+    epochs: dict[int, dict[int, dict[str, Any]]] = {run_id: {} for run_id in run_ids}
     for row in rows:
-        epochs.setdefault(row.step, {"epoch": row.step})[row.key] = row.value
-    return [epochs[step] for step in sorted(epochs)]
+        epochs[row.run_id].setdefault(row.step, {"epoch": row.step})[row.key] = row.value
+    return {run_id: [steps[s] for s in sorted(steps)] for run_id, steps in epochs.items()}
+
+
+def history(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """One run's rows as Keras's History (metric names as Keras logs them)."""
+    return histories(session, [run_id])[run_id]
