@@ -1,8 +1,8 @@
 // The predict page: send an image (chosen, dropped or drawn) to a completed run and show the
 // top-k labels, the low-confidence warning, and the image as the model received it.
-"use strict";
 
-const $ = (id) => document.getElementById(id);
+import { $, api, el, fmtShape } from "./common.js";
+
 const TOP_K = 5;
 const state = { runs: [], names: { architectures: {}, datasets: {} }, drawn: false, objectUrl: null };
 
@@ -21,10 +21,12 @@ function imageKind(shape) {
   return null;
 }
 
+// Runs carry their architecture's and dataset's names (`architecture_name`, `dataset_name`);
+// from a server that does not send them yet, the names come from the lists (see loadRuns).
 function runLabel(run) {
-  const arch = state.names.architectures[run.architecture_id] ||
+  const arch = run.architecture_name || state.names.architectures[run.architecture_id] ||
     (run.stack.name && run.stack.name !== "inline" ? run.stack.name : "inline stack");
-  const data = state.names.datasets[run.dataset_id] ||
+  const data = run.dataset_name || state.names.datasets[run.dataset_id] ||
     (run.dataset_id ? `dataset #${run.dataset_id}` : "deleted dataset");
   const acc = run.test_metrics && run.test_metrics.accuracy;
   const score = typeof acc === "number" ? ` · test accuracy ${(100 * acc).toFixed(1)}%` : "";
@@ -58,16 +60,20 @@ async function explainMissing(runId) {
   }
 }
 
-async function loadRuns() {
-  const wanted = $("predict-page").dataset.runId;
-  const [runs, architectures, datasets] = await Promise.all([
-    api.get("/api/runs?status=completed&limit=500"),
+async function loadNames() {
+  const [architectures, datasets] = await Promise.all([
     api.get("/api/architectures?limit=1000").catch(() => ({ data: [] })),
     api.get("/api/datasets?limit=1000").catch(() => ({ data: [] })),
   ]);
   architectures.data.forEach((a) => { state.names.architectures[a.id] = a.name; });
   datasets.data.forEach((d) => { state.names.datasets[d.id] = d.name; });
+}
+
+async function loadRuns() {
+  const wanted = $("predict-page").dataset.runId;
+  const runs = await api.get("/api/runs?status=completed&limit=500");
   state.runs = runs.data;
+  if (state.runs.some((r) => !("architecture_name" in r && "dataset_name" in r))) await loadNames();
   $("run").replaceChildren(...state.runs.map((r) => el("option", { value: r.id, text: runLabel(r) })));
   if (wanted && state.runs.some((r) => String(r.id) === wanted)) $("run").value = wanted;
   showRun();

@@ -1,11 +1,13 @@
 // The run page. One EventSource feeds the status badge, the progress bar, both charts and the
 // epoch table. The server replays every recorded epoch before the live ones, so a reload or a
-// second tab rebuilds exactly the same state from the stream alone.
-"use strict";
+// second tab rebuilds exactly the same state from the stream alone. The chart and the tables
+// are in run/; this module keeps the run's state, the stream and the controls.
 
-const page = document.getElementById("run-page");
-const runId = Number(page.dataset.runId);
-const $ = (id) => document.getElementById(id);
+import { $, api, el, flash, fmtInt } from "./common.js";
+import { LiveChart } from "./run/chart.js";
+import { drawTable, showResults } from "./run/tables.js";
+
+const runId = Number($("run-page").dataset.runId);
 
 const run = {
   info: null,        // GET /api/runs/{id}: stack, fit settings, class names
@@ -15,61 +17,6 @@ const run = {
 };
 
 // ---------------------------------------------------------------------------- charts
-
-const COLORS = ["#3056d3", "#d9730d", "#067647", "#b42318", "#7a5af8", "#0e9384"];
-const CHART_HEIGHT = 240;
-const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
-
-// A uPlot chart that is created on the first data and rebuilt only when its series change;
-// new epochs go through setData, which is cheap.
-class LiveChart {
-  constructor(container) {
-    this.container = container;
-    this.plot = null;
-    this.keys = [];
-    new ResizeObserver(() => this.fit()).observe(container);
-  }
-
-  show(keys, rows) {
-    const data = [rows.map((r) => r.epoch), ...keys.map((k) => rows.map((r) => r[k] ?? null))];
-    if (rows.length && (!this.plot || keys.join() !== this.keys.join())) {
-      this.create(keys, data);
-    } else if (this.plot) {
-      this.plot.setData(data);
-    }
-    // Tests (and people with devtools) read how many points are plotted.
-    this.container.dataset.points = String(rows.length);
-  }
-
-  create(keys, data) {
-    if (this.plot) this.plot.destroy();
-    this.keys = keys;
-    const series = keys.map((key, i) => ({
-      label: key,
-      stroke: COLORS[i % COLORS.length],
-      dash: key.startsWith("val_") ? [6, 4] : undefined,  // validation: dashed, for print too
-      width: 2,
-      points: { show: data[0].length < 60 },
-      spanGaps: true,
-    }));
-    const options = {
-      width: this.width(),
-      height: CHART_HEIGHT,
-      scales: { x: { time: false } },
-      series: [{ label: "epoch" }, ...series],
-      axes: [{ label: "epoch", incrs: EPOCH_STEPS }, { size: 56 }],
-    };
-    this.plot = new uPlot(options, data, this.container);
-  }
-
-  width() {
-    return Math.max(200, this.container.clientWidth);
-  }
-
-  fit() {
-    if (this.plot) this.plot.setSize({ width: this.width(), height: CHART_HEIGHT });
-  }
-}
 
 const lossChart = new LiveChart($("loss-chart"));
 const metricChart = new LiveChart($("metric-chart"));
@@ -98,35 +45,6 @@ function fillMetricSelect() {
 }
 
 $("metric-select").addEventListener("change", drawCharts);
-
-// ---------------------------------------------------------------------------- epoch table
-
-function fmtValue(value) {
-  if (typeof value !== "number") return value ?? "";
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 0.001 || value === 0 ? value.toFixed(4) : value.toExponential(2);
-}
-
-// Columns: epoch, loss and val_loss, the other metrics, then learning rate and time.
-function tableKeys() {
-  const keys = new Set(run.epochs.flatMap((e) => Object.keys(e)));
-  const tail = ["learning_rate", "epoch_time"];
-  const middle = [...keys].filter((k) => !["epoch", "loss", "val_loss", ...tail].includes(k)).sort();
-  return ["epoch", "loss", "val_loss", ...middle, ...tail].filter((k) => keys.has(k));
-}
-
-function drawTable() {
-  const keys = tableKeys();
-  const head = $("epoch-table").tHead.rows[0];
-  if ([...head.cells].map((c) => c.textContent).join() !== keys.join()) {
-    head.replaceChildren(...keys.map((k) => el("th", { class: "num", text: k })));
-  }
-  const body = $("epoch-table").tBodies[0];
-  const cell = (e, k) => (k === "epoch_time" ? `${e[k].toFixed(2)} s` : fmtValue(e[k]));
-  body.replaceChildren(...run.epochs.map((e) => el("tr", {},
-    keys.map((k) => el("td", { class: "num", text: cell(e, k) })))));
-  $("epoch-empty").hidden = run.epochs.length > 0;
-}
 
 // ---------------------------------------------------------------------------- status, progress
 
@@ -180,7 +98,7 @@ function addEpoch(logs) {
   $("eta-text").textContent = "";
   fillMetricSelect();
   drawCharts();
-  drawTable();
+  drawTable(run.epochs);
 }
 
 // ---------------------------------------------------------------------------- the end
@@ -204,41 +122,6 @@ async function finish(done) {
     run.info = await api.get(`/api/runs/${runId}`);
     showResults(run.info);
   }
-}
-
-function showResults(info) {
-  const metrics = info.test_metrics || {};
-  $("test-metrics").replaceChildren(...Object.entries(metrics).map(([k, v]) =>
-    el("div", { "data-metric": k }, el("dt", { text: `test ${k}` }), el("dd", { text: fmtValue(v) }))));
-  $("confusion").replaceChildren(
-    info.confusion
-      ? confusionTable(info.confusion, info.preprocessing.class_names || [], info.per_class_accuracy || [])
-      : el("p", { class: "muted", text: "No confusion matrix: this run does not predict classes." }),
-  );
-  $("run-results").hidden = false;
-}
-
-// A heat map as a table: each cell is shaded by its share of the true class's row.
-function confusionTable(matrix, names, perClass) {
-  const name = (i) => names[i] ?? String(i);
-  const head = el("tr", {}, el("th", { text: "true \\ predicted" }),
-    matrix.map((_, j) => el("th", { class: "num", text: name(j) })), el("th", { class: "num", text: "accuracy" }));
-  const rows = matrix.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0) || 1;
-    const cells = row.map((count, j) => {
-      const share = count / total;
-      return el("td", {
-        class: `num cell${share > 0.5 ? " dark" : ""}${i === j ? " diagonal" : ""}`,
-        style: `background: rgba(48, 86, 211, ${share.toFixed(3)})`,
-        title: `true ${name(i)}, predicted ${name(j)}: ${count} (${(100 * share).toFixed(1)}%)`,
-        text: String(count),
-      });
-    });
-    const acc = perClass[i];
-    return el("tr", {}, el("th", { text: name(i) }), cells,
-      el("td", { class: "num", text: acc === null || acc === undefined ? "–" : `${(100 * acc).toFixed(1)}%` }));
-  });
-  return el("table", { class: "confusion" }, el("thead", {}, head), el("tbody", {}, rows));
 }
 
 // ---------------------------------------------------------------------------- the stream
@@ -292,11 +175,14 @@ $("cancel-run").addEventListener("click", (e) => control("cancel", e.currentTarg
 $("resume-run").addEventListener("click", (e) => control("resume", e.currentTarget));
 
 // Names of the architecture and dataset, when they still exist; ids are enough otherwise.
+// The run carries them (`architecture_name`, `dataset_name`); from a server that does not
+// send them yet, each is fetched by its id.
 async function names(info) {
   const fetchName = (path) => api.get(path).then((r) => r.name).catch(() => null);
+  const named = (key, id, path) => (key in info ? info[key] : id ? fetchName(path) : null);
   const [stack, dataset] = await Promise.all([
-    info.architecture_id ? fetchName(`/api/architectures/${info.architecture_id}`) : null,
-    info.dataset_id ? fetchName(`/api/datasets/${info.dataset_id}`) : null,
+    named("architecture_name", info.architecture_id, `/api/architectures/${info.architecture_id}`),
+    named("dataset_name", info.dataset_id, `/api/datasets/${info.dataset_id}`),
   ]);
   return {
     stack: stack || (info.stack.name && info.stack.name !== "inline" ? info.stack.name : "inline stack"),

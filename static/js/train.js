@@ -1,8 +1,8 @@
 // The train page: pick a saved architecture and a dataset, set model.fit's arguments, and
 // POST /api/runs. The server checks the stack against the dataset; its 422 is shown in words.
-"use strict";
 
-const $ = (id) => document.getElementById(id);
+import { $, api, el, fillSelect, fmtInt, fmtShape } from "./common.js";
+
 const form = $("train-form");
 const lists = { architectures: [], datasets: [] };
 
@@ -24,13 +24,8 @@ function describeDataset(d) {
     ` · ${d.class_names.length} classes`;
 }
 
-function fillSelect(select, items, label, chosenId) {
-  select.replaceChildren(...items.map((item) =>
-    el("option", { value: item.id, text: `${label(item)} (#${item.id})` })));
-  if (chosenId && items.some((item) => String(item.id) === String(chosenId))) {
-    select.value = String(chosenId);
-  }
-}
+// Options read "name (#id)"; when the wanted id is not among them, the first one is chosen.
+const byName = (item) => `${item.name} (#${item.id})`;
 
 function showAbout() {
   const arch = lists.architectures.find((a) => String(a.id) === $("architecture").value);
@@ -53,8 +48,8 @@ async function loadChoices() {
   ]);
   lists.architectures = architectures.data;
   lists.datasets = datasets.data;
-  fillSelect($("architecture"), lists.architectures, (a) => a.name, wanted);
-  fillSelect($("dataset"), lists.datasets, (d) => d.name);
+  fillSelect($("architecture"), lists.architectures, { text: byName, chosen: wanted });
+  fillSelect($("dataset"), lists.datasets, { text: byName });
   if (wanted && $("architecture").value !== wanted) {
     showProblems([{ msg: `There is no saved architecture #${wanted} (deleted?). Pick another one.` }]);
   }

@@ -1,0 +1,108 @@
+// Saving, opening, duplicating and deleting architectures through /api/architectures, and the
+// list of saved ones to open.
+
+import { $, api, el, flash } from "../common.js";
+import { draftKey, dropDraft } from "./drafts.js";
+import { setNotes } from "./notes.js";
+import { adopt, fromApi, payload, snapshot } from "./payload.js";
+import { renderStack } from "./stack.js";
+import { STARTER_SHAPE, indexOf, renderAll, state } from "./state.js";
+
+export async function save() {
+  $("save").disabled = true;
+  try {
+    const body = payload();
+    const saved = state.id === null
+      ? await api.post("/api/architectures", body)
+      : await api.put(`/api/architectures/${state.id}`, body);
+    dropDraft(draftKey());
+    afterSave(saved);
+    flash(`Saved “${saved.name}”.`, "ok");
+  } catch (error) {
+    showSaveError(error, "Not saved");
+  } finally {
+    $("save").disabled = false;
+  }
+}
+
+// Take the server's copy as the truth (it names aliases by their canonical type).
+function afterSave(saved) {
+  const selectedIndex = indexOf(state.selected);
+  state.id = saved.id;
+  adopt(fromApi(saved));
+  state.selected = state.layers[selectedIndex] ? state.layers[selectedIndex].uid : null;
+  state.baseline = snapshot();
+  state.discard = null;
+  $("restored").hidden = true;
+  history.replaceState(null, "", `/builder?architecture=${saved.id}`);
+  renderAll();
+  loadSavedList();
+}
+
+function showSaveError(error, what) {
+  if ((error.problems || []).length) {
+    setNotes(error.problems, [], state.layers.map((l) => l.uid));
+    renderStack();
+  }
+  flash(`${what}: ${error.message}`);
+}
+
+export async function duplicateArchitecture() {
+  try {
+    const copy = await api.post("/api/architectures", { ...payload(), name: `${state.name} (copy)` });
+    location.href = `/builder?architecture=${copy.id}`;
+  } catch (error) {
+    showSaveError(error, "Not duplicated");
+  }
+}
+
+export async function deleteArchitecture() {
+  if (state.id === null || !confirm(`Delete “${state.name}”? This cannot be undone.`)) return;
+  try {
+    await api.del(`/api/architectures/${state.id}`);
+  } catch (error) {
+    flash(`Not deleted: ${error.message}`);
+    return;
+  }
+  dropDraft(draftKey());
+  // The stack stays open as a new, unsaved one, so a wrong click costs one more Save.
+  state.id = null;
+  state.baseline = "";
+  history.replaceState(null, "", "/builder");
+  renderAll();
+  loadSavedList();
+  flash(`Deleted “${state.name}”. Its stack is still open here, unsaved: Save to keep it.`, "ok");
+}
+
+export async function loadSavedList() {
+  const select = $("saved-list");
+  try {
+    const { data } = await api.get("/api/architectures");
+    select.replaceChildren(
+      el("option", { value: "", text: data.length ? "Choose…" : "Nothing saved yet" }),
+      ...data.map((a) => el("option", { value: a.id, text: `${a.name} (#${a.id})` })));
+    select.value = state.id === null ? "" : String(state.id);
+  } catch (error) {
+    select.replaceChildren(el("option", { value: "", text: "Could not load the list" }));
+    flash(`Saved architectures could not be listed: ${error.message}`);
+  }
+}
+
+// Duplicate, Delete and "Train this" are about a saved architecture.
+export function renderSaved() {
+  const saved = state.id !== null;
+  for (const id of ["duplicate-arch", "delete-arch", "train-link"]) $(id).hidden = !saved;
+  if (saved) $("train-link").href = `/train?architecture=${state.id}`;
+}
+
+export async function openArchitecture(id) {
+  try {
+    const arch = await api.get(`/api/architectures/${id}`);
+    state.id = arch.id;
+    adopt(fromApi(arch));
+  } catch (error) {
+    flash(`Architecture ${id} could not be opened: ${error.message} A new one is open instead.`);
+    history.replaceState(null, "", "/builder");
+    adopt({ name: "Untitled", inputShapeText: STARTER_SHAPE, layers: [] });
+  }
+}

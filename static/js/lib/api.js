@@ -1,0 +1,51 @@
+// Calling the JSON API and turning its errors into words.
+
+export class ApiError extends Error {
+  // `problems` keeps FastAPI's list (loc, msg, fix) so a page can show each where it belongs.
+  constructor(status, message, problems) {
+    super(message);
+    this.status = status;
+    this.problems = problems;
+  }
+
+  static from(status, data, text) {
+    const detail = data && data.detail;
+    if (Array.isArray(detail)) {
+      return new ApiError(status, detail.map((p) => p.msg).join("\n"), detail);
+    }
+    if (typeof detail === "string") return new ApiError(status, detail, []);
+    return new ApiError(status, `The server answered ${status}. ${text ? text.slice(0, 200) : ""}`, []);
+  }
+}
+
+export function safeJson(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+export const api = {
+  async request(method, path, body) {
+    const init = { method, headers: {} };
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, "The server cannot be reached. Is it running?", []);
+    }
+    const text = await response.text();
+    const data = text ? safeJson(text) : null;
+    if (!response.ok) {
+      throw ApiError.from(response.status, data, text);
+    }
+    return data;
+  },
+  get: (path) => api.request("GET", path),
+  post: (path, body) => api.request("POST", path, body),
+  put: (path, body) => api.request("PUT", path, body),
+  del: (path) => api.request("DELETE", path),
+};
