@@ -2,9 +2,12 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.paths import DataPaths
 
 
 class Settings(BaseSettings):
@@ -17,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Training worker processes; 0 runs none (runs then wait in the queue).
     workers: int = Field(default=1, ge=0)
+    # Where runs train: "local" (worker processes on this machine).
+    executor: Literal["local"] = "local"
 
     max_layers: int = Field(default=200, ge=1)
     max_params: int = Field(default=50_000_000, ge=1)
@@ -29,8 +34,12 @@ class Settings(BaseSettings):
     low_confidence: float = Field(default=0.5, ge=0, le=1)
 
     @property
+    def paths(self) -> DataPaths:
+        return DataPaths(self.data_dir)
+
+    @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'layerstack.db'}"
+        return self.database_url or f"sqlite:///{self.paths.database}"
 
 
 @lru_cache

@@ -1,9 +1,9 @@
-"""The app factory: routers, static files, templates, and start-up (migrations)."""
+"""The app factory: routers, static files, and start-up (migrations, the built-in dataset,
+the executor, the event hub, the inference process)."""
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,10 +27,11 @@ from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
 from app.errors import add_error_handlers
-from app.jobs.events import EventHub
-from app.jobs.inference import Predictor
-from app.jobs.pool import WorkerPool
+from app.executors import make_executor
 from app.limits import BodyLimit
+from app.predictions.predictor import Predictor
+from app.predictions.service import Predictions
+from app.runs.events import EventHub
 from app.runs.state import interrupt_running
 from app.web import pages
 
@@ -60,23 +61,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate(engine)
         interrupted = interrupt_running(engine)  # left running by a crash: resumable
         with Session(engine) as session:
-            clean_leftovers(session, settings)
-            ensure_builtin(session, settings)
+            clean_leftovers(session, settings.paths)
+            ensure_builtin(session, settings.paths)
         app.state.hub = EventHub(engine)
-        app.state.pool = WorkerPool(settings, engine) if settings.workers else None
-        if app.state.pool:
-            app.state.pool.start()
-        app.state.predictor = Predictor(settings.model_cache_size) if settings.predictors else None
-        if app.state.predictor:
-            app.state.predictor.start()
+        app.state.executor = make_executor(settings, engine)
+        app.state.executor.start()
+        predictor = Predictor(settings.model_cache_size) if settings.predictors else None
+        if predictor is not None:
+            predictor.start()
+        app.state.predictions = Predictions(settings, engine, predictor)
         if interrupted:
             log.warning("runs %s were running when the server stopped: interrupted", interrupted)
         yield
         await app.state.hub.stop()
-        if app.state.pool:
-            app.state.pool.stop()
-        if app.state.predictor:
-            app.state.predictor.stop()
+        app.state.executor.stop()
+        if predictor is not None:
+            predictor.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -85,12 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    # What app.deps hands to handlers; the rest is made at start-up (lifespan).
     app.state.settings = settings
     app.state.engine = engine
-    app.state.pool = None  # started at start-up
-    app.state.hub = None
-    app.state.predictor = None
-    app.state.ready_runs = OrderedDict()  # run id -> what predicting with it needs
     add_error_handlers(app)
     routers = (
         catalog.router,

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from app.models import SEED_CNN
-from app.summary import check_and_summarize
+from app.stacks.summary import check_and_summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 START_GOAL_S, MEMORY_GOAL_MB, P95_GOAL_MS = 2.0, 150.0, 20.0
@@ -167,7 +167,7 @@ def measure_keras(stacks: dict[str, dict[str, Any]]) -> dict[str, Any]:
     import keras  # noqa: F401  (timed on purpose)
 
     from app.ml.compiler import build_model
-    from app.stack import check_stack
+    from app.stacks.stack import check_stack
 
     figures: dict[str, Any] = {"import s": time.perf_counter() - start}
     figures["import MB"] = memory_mb("self")[0] - rss_before

@@ -36,7 +36,7 @@ def test_server_keeps_architectures_across_a_crash_and_never_loads_tensorflow(tm
 def test_the_web_app_imports_no_machine_learning_package():
     code = (
         "import sys; from app.main import create_app; create_app(); "
-        "import app.api.architectures, app.summary; "
+        "import app.api.architectures, app.stacks.summary; "
         "bad = [m for m in ('tensorflow', 'keras', 'sklearn', 'scipy') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

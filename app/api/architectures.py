@@ -1,89 +1,58 @@
 """Saved architectures: a named layer stack with its compile settings."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response
-from sqlmodel import col, func, select
+from fastapi import APIRouter, Query, Response
 
+from app.api.responses import described
+from app.architectures import service
 from app.deps import SessionDep, SettingsDep
-from app.models import (
-    Architecture,
-    ArchitecturePublic,
-    ArchitecturesPublic,
-    StackIn,
-    SummaryPublic,
-    utcnow,
-)
-from app.summary import check_and_summarize
+from app.models import ArchitecturePublic, ArchitecturesPublic, StackIn, SummaryPublic
 
 router = APIRouter(prefix="/architectures", tags=["architectures"])
-
-
-def _get(session: SessionDep, architecture_id: int) -> Architecture:
-    architecture = session.get(Architecture, architecture_id)
-    if architecture is None:
-        raise HTTPException(404, f"No architecture with id {architecture_id}.")
-    return architecture
-
-
-def _checked(stack: StackIn, settings: SettingsDep) -> dict[str, Any]:
-    checked, _ = check_and_summarize(stack.model_dump(), settings.max_layers, settings.max_params)
-    return {"name": stack.name, **checked.as_json()}
+NOT_FOUND = described({404: "No architecture with this id"})
 
 
 @router.get("", response_model=ArchitecturesPublic)
-def read_architectures(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
+def read_architectures(
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
     """All saved architectures, newest first."""
-    count = session.exec(select(func.count()).select_from(Architecture)).one()
-    rows = session.exec(
-        select(Architecture).order_by(col(Architecture.id).desc()).offset(offset).limit(limit)
-    ).all()
-    return ArchitecturesPublic(data=rows, count=count)  # type: ignore[arg-type]
+    return service.list_architectures(session, offset=offset, limit=limit)
 
 
 @router.post("", response_model=ArchitecturePublic, status_code=201)
 def create_architecture(stack: StackIn, session: SessionDep, settings: SettingsDep) -> Any:
     """Check a stack against the catalog and save it."""
-    architecture = Architecture(**_checked(stack, settings))
-    session.add(architecture)
-    session.commit()
-    session.refresh(architecture)
-    return architecture
+    return service.create_architecture(session, settings, stack)
 
 
-@router.get("/{architecture_id}", response_model=ArchitecturePublic)
+@router.get("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND)
 def read_architecture(architecture_id: int, session: SessionDep) -> Any:
     """One saved architecture."""
-    return _get(session, architecture_id)
+    return service.get_architecture(session, architecture_id)
 
 
-@router.put("/{architecture_id}", response_model=ArchitecturePublic)
+@router.put("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND)
 def update_architecture(
     architecture_id: int, stack: StackIn, session: SessionDep, settings: SettingsDep
 ) -> Any:
     """Replace a saved architecture; nothing changes unless the new stack is valid."""
-    architecture = _get(session, architecture_id)
-    architecture.sqlmodel_update({**_checked(stack, settings), "updated_at": utcnow()})
-    session.add(architecture)
-    session.commit()
-    session.refresh(architecture)
-    return architecture
+    return service.update_architecture(session, settings, architecture_id, stack)
 
 
-@router.delete("/{architecture_id}", status_code=204)
+@router.delete("/{architecture_id}", status_code=204, responses=NOT_FOUND)
 def delete_architecture(architecture_id: int, session: SessionDep) -> Response:
-    """Delete a saved architecture."""
-    session.delete(_get(session, architecture_id))
-    session.commit()
+    """Delete a saved architecture (runs trained from it keep their snapshot)."""
+    service.delete_architecture(session, architecture_id)
     return Response(status_code=204)
 
 
-@router.get("/{architecture_id}/summary", response_model=SummaryPublic)
+@router.get("/{architecture_id}/summary", response_model=SummaryPublic, responses=NOT_FOUND)
 def read_architecture_summary(
     architecture_id: int, session: SessionDep, settings: SettingsDep
 ) -> Any:
     """`model.summary()` of a saved architecture."""
-    architecture = _get(session, architecture_id)
-    data = architecture.model_dump(include={"input_shape", "layers", "compile"})
-    _, summary = check_and_summarize(data, settings.max_layers, settings.max_params)
-    return summary.as_json()
+    return service.summarize_architecture(session, settings, architecture_id)

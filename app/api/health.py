@@ -2,22 +2,15 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from sqlmodel import func, select
+from fastapi import APIRouter
 
-from app.deps import SessionDep
-from app.models import Run
+from app.deps import ExecutorDep, SessionDep
+from app.runs.service import queue_counts
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def read_health(request: Request, session: SessionDep) -> dict[str, Any]:
+def read_health(session: SessionDep, executor: ExecutorDep) -> dict[str, Any]:
     """Worker processes (name -> pid, alive) and how many runs wait or train."""
-    pool = request.app.state.pool
-    counts = dict(session.exec(select(Run.status, func.count()).group_by(Run.status)).all())
-    return {
-        "status": "ok",
-        "workers": pool.describe() if pool else [],
-        "runs": {status: counts.get(status, 0) for status in ("queued", "running")},
-    }
+    return {"status": "ok", "workers": executor.describe(), "runs": queue_counts(session)}

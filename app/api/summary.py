@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.deps import SettingsDep
 from app.models import StackIn, SummaryPublic
-from app.summary import check_and_summarize
+from app.stacks.summary import check_and_summarize
 
 router = APIRouter(tags=["summary"])
 

@@ -7,11 +7,11 @@ message that names the argument and says what was received (Keras's own style:
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from app.catalog.problems import did_you_mean, received
 
 
 class ArgError(ValueError):
@@ -32,45 +32,6 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
-
-
-def received(name: str, value: Any) -> str:
-    """Keras's phrase for the offending value, with its JSON type when that is the problem."""
-    if isinstance(value, bool):
-        return f"Received: {name}={'true' if value else 'false'} (a boolean)"
-    if isinstance(value, str):
-        return f"Received: {name}={value!r} (a string)"
-    if value is None:
-        return f"Received: {name}=null"
-    if isinstance(value, dict):
-        return f"Received: {name}={value!r} (an object)"
-    return f"Received: {name}={value!r}"
-
-
-def article(word: str) -> str:
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-def suggest(value: str, options: Sequence[str]) -> str | None:
-    """The option a misspelled name most likely meant: case, `_` and `-` are ignored first."""
-
-    def norm(s: str) -> str:
-        return "".join(c for c in s.lower() if c.isalnum())
-
-    bare = value.rsplit(".", 1)[-1]
-    # A CamelCase guess (Binary_CrossEntropy) wants the class name, a snake_case one the id.
-    camel = any(c.isupper() for c in bare)
-    wanted = norm(bare)
-    by_norm = {norm(o): o for o in sorted(options, key=lambda o: o[:1].isupper() == camel)}
-    if wanted in by_norm:
-        return by_norm[wanted]
-    close = difflib.get_close_matches(wanted, list(by_norm), n=1, cutoff=0.75)
-    return by_norm[close[0]] if close else None
-
-
-def did_you_mean(value: Any, options: Sequence[str]) -> str:
-    hint = suggest(value, options) if isinstance(value, str) else None
-    return f" Did you mean {hint!r}?" if hint else ""
 
 
 def _is_int(value: Any) -> bool:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.catalog.args import Arg, ArgError, Bool, Choice, Float, Int, article, received
+from app.catalog.args import Arg, ArgError, Bool, Choice, Float, Int
 from app.catalog.objects import ObjectSpec, Registry, strip_module
-from app.catalog.problems import Invalid, Problem
+from app.catalog.problems import Invalid, Problem, article, received
 
 
 def _lr(default: float) -> Arg:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.args import Arg, ArgError, Choice, Float, Int, article, received, suggest
+from app.catalog.args import Arg, ArgError, Choice, Float, Int
+from app.catalog.problems import article, received, suggest
 
 # Prefixes people paste from code: tf.keras.losses.BinaryCrossentropy -> BinaryCrossentropy.
 _MODULE_PREFIXES = ("tf.keras.", "tensorflow.keras.", "keras.")

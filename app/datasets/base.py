@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from app.paths import split_files
+
 LABEL_DTYPE = np.int32
 
 
@@ -54,15 +56,11 @@ class Parsed:
     notes: dict[str, Any] = field(default_factory=dict)  # e.g. {"background": "dark"}
 
 
-def split_paths(out: Path, split: str) -> tuple[Path, Path]:
-    return out / f"x_{split}.npy", out / f"y_{split}.npy"
-
-
 def open_split(
     out: Path, split: str, count: int, sample_shape: tuple[int, ...], dtype: Any
 ) -> tuple[np.memmap, np.memmap]:
     """Writable memory-mapped .npy files for one split, filled chunk by chunk."""
-    x_path, y_path = split_paths(out, split)
+    x_path, y_path = split_files(out, split)
     x = np.lib.format.open_memmap(x_path, mode="w+", dtype=dtype, shape=(count, *sample_shape))
     y = np.lib.format.open_memmap(y_path, mode="w+", dtype=LABEL_DTYPE, shape=(count,))
     return x, y
@@ -70,7 +68,7 @@ def open_split(
 
 def save_split(out: Path, split: str, x: np.ndarray, y: np.ndarray) -> int:
     """Write a split that is already in memory (small uploads, decoded images)."""
-    x_path, y_path = split_paths(out, split)
+    x_path, y_path = split_files(out, split)
     np.save(x_path, x)
     np.save(y_path, y.astype(LABEL_DTYPE, copy=False))
     return len(x)
@@ -78,7 +76,7 @@ def save_split(out: Path, split: str, x: np.ndarray, y: np.ndarray) -> int:
 
 def load_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None:
     """A stored split, memory-mapped read-only (no copy), or None if there is none."""
-    x_path, y_path = split_paths(folder, split)
+    x_path, y_path = split_files(folder, split)
     if not x_path.exists():
         return None
     return np.load(x_path, mmap_mode="r"), np.load(y_path, mmap_mode="r")

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from app.datasets.base import load_split, split_paths
+from app.datasets.base import load_split
 from app.datasets.npyio import iter_blocks
+from app.paths import split_files
 
 CHUNK_ROWS = 4096
 POLARITY_SAMPLES = 1000
@@ -54,7 +55,7 @@ def describe(folder: Path, classes: int) -> dict[str, Any]:
     """Facts about the splits stored in `folder` (x_<split>.npy, y_<split>.npy)."""
     splits = {s: loaded for s in ("train", "test") if (loaded := load_split(folder, s))}
     train_x = splits["train"][0]
-    ranges = [value_range(split_paths(folder, name)[0]) for name in splits]
+    ranges = [value_range(split_files(folder, name)[0]) for name in splits]
     low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
     return {
         "input_shape": list(train_x.shape[1:]),

@@ -7,8 +7,8 @@ import zipfile
 import zlib
 
 from app.datasets.base import DatasetError, Upload
+from app.models.enums import DatasetFormat
 
-FORMATS = ("zip", "idx", "csv", "npz")
 _IDX_TYPES = range(0x08, 0x0F)  # IDX type codes: unsigned byte .. double
 _LOOKS_LIKE = {
     b"\x89PNG": "a PNG image",
@@ -51,8 +51,10 @@ def _zip_kind(upload: Upload) -> str:
         with zipfile.ZipFile(upload.path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/")]
     except zipfile.BadZipFile:
-        return "zip"  # the folder parser reports the damage
-    return "npz" if names and all(n.endswith(".npy") for n in names) else "zip"
+        return DatasetFormat.ZIP  # the folder parser reports the damage
+    if names and all(n.endswith(".npy") for n in names):
+        return DatasetFormat.NPZ
+    return DatasetFormat.ZIP
 
 
 def _unknown(upload: Upload) -> DatasetError:
@@ -72,13 +74,13 @@ def detect_format(files: list[Upload]) -> str:
     """zip, idx, csv or npz; 415 when the content is none of them."""
     heads = [_head(f) for f in files]
     if all(_is_idx(h) for h in heads):
-        return "idx"
+        return DatasetFormat.IDX
     if len(files) == 1:
         if heads[0].startswith(b"PK\x03\x04") or heads[0].startswith(b"PK\x05\x06"):
             return _zip_kind(files[0])
         if _is_csv(heads[0]):
-            return "csv"
+            return DatasetFormat.CSV
     if len(files) > 1:
         # Only IDX comes as several files; its parser names the file that is not IDX.
-        return "idx"
+        return DatasetFormat.IDX
     raise _unknown(files[0])

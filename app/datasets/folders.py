@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from app.datasets.base import LABEL_DTYPE, DatasetError, Options, Parsed, Upload, split_paths
+from app.datasets.base import LABEL_DTYPE, DatasetError, Options, Parsed, Upload
 from app.datasets.images import DecompressionBomb, decode_image
+from app.paths import split_files
 
 MAX_ENTRIES = 200_000
 MAX_TOTAL_BYTES = 4 * 1024**3  # declared uncompressed size of all entries together
@@ -268,7 +269,7 @@ class _Samples:
     def save(self, out: Path, relabel: list[int]) -> int:
         """x_train/y_train with labels renumbered over the classes that kept images."""
         n = len(self.labels)
-        x_path, y_path = split_paths(out, "train")
+        x_path, y_path = split_files(out, "train")
         self.x.flush()
         if n == len(self.x):  # every file decoded: the partial file is the result
             del self.x

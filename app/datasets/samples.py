@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from app.paths import SPLITS, split_files
+
 
 def pick(y: np.ndarray, n: int, classes: int) -> list[int]:
     """n indices taken round-robin over the classes, so a preview shows every class."""
@@ -63,14 +65,15 @@ def samples(
     return out
 
 
-def write_npz(folder: Path, dataset: Any) -> Path:
-    """The dataset as one .npz (written once, then reused)."""
-    path = folder / "export.npz"
+def write_npz(folder: Path, path: Path, dataset: Any) -> Path:
+    """The dataset in `folder` as one .npz at `path` (written once, then reused)."""
     if not path.exists():
-        arrays = {f"{kind}_{split}": np.load(folder / f"{kind}_{split}.npy")
-                  for split in ("train", "test") for kind in ("x", "y")
-                  if (folder / f"{kind}_{split}.npy").exists()}  # fmt: skip
-        tmp = folder / "export.tmp.npz"
+        arrays = {}
+        for split in SPLITS:
+            x_path, y_path = split_files(folder, split)
+            if x_path.exists():
+                arrays[f"x_{split}"], arrays[f"y_{split}"] = np.load(x_path), np.load(y_path)
+        tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, class_names=np.array(dataset.class_names), **arrays)
         tmp.replace(path)
     return path

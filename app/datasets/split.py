@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.datasets.base import split_paths
 from app.datasets.npyio import NpyWriter, iter_blocks
+from app.paths import split_files
 
 SEED = 0
 
@@ -28,7 +28,7 @@ def pick_test_rows(y: np.ndarray, fraction: float) -> np.ndarray:
 
 def carve_test_split(folder: Path, fraction: float) -> None:
     """Rewrite x_train/y_train in `folder` as train + test splits, one block at a time."""
-    x_path, y_path = split_paths(folder, "train")
+    x_path, y_path = split_files(folder, "train")
     y_all = np.load(y_path)
     is_test = np.zeros(len(y_all), dtype=bool)
     is_test[pick_test_rows(y_all, fraction)] = True
@@ -39,7 +39,7 @@ def carve_test_split(folder: Path, fraction: float) -> None:
     del sample
     writers = {}
     for split, mask in (("train", ~is_test), ("test", is_test)):
-        x_out, y_out = split_paths(staging, split)
+        x_out, y_out = split_files(staging, split)
         writers[split] = NpyWriter(x_out, (int(mask.sum()), *shape[1:]), dtype)
         np.save(y_out, y_all[mask])
     for start, block in iter_blocks(x_path):
@@ -49,7 +49,7 @@ def carve_test_split(folder: Path, fraction: float) -> None:
     for split, writer in writers.items():
         writer.close()
         for staged, final in zip(
-            split_paths(staging, split), split_paths(folder, split), strict=True
+            split_files(staging, split), split_files(folder, split), strict=True
         ):
             staged.replace(final)
     staging.rmdir()

@@ -10,37 +10,31 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from app.config import Settings
 from app.datasets import digits
 from app.datasets.base import DatasetError, Options, Parsed, Upload
 from app.datasets.describe import describe
 from app.datasets.split import carve_test_split
-from app.models import Dataset
+from app.models import Dataset, DatasetFormat
+from app.paths import DataPaths
 
 Parser = Callable[[list[Upload], Options, Path], Parsed]
 DEFAULT_TEST_FRACTION = 0.2
 
 
 def _parsers() -> dict[str, Parser]:
+    # Imported on first use: the parsers pull in PIL, zip and gzip handling the web app's
+    # start-up does not need.
     from app.datasets.csvfile import parse_csv
     from app.datasets.folders import parse_folders
     from app.datasets.idx import parse_idx
     from app.datasets.npz import parse_npz
 
-    return {"zip": parse_folders, "idx": parse_idx, "csv": parse_csv, "npz": parse_npz}
-
-
-def datasets_root(settings: Settings) -> Path:
-    return settings.data_dir / "datasets"
-
-
-def dataset_dir(settings: Settings, dataset_id: int) -> Path:
-    return datasets_root(settings) / str(dataset_id)
-
-
-def work_root(settings: Settings) -> Path:
-    """Temporary folders live beside the datasets, so moving one into place is a rename."""
-    return settings.data_dir / "tmp"
+    return {
+        DatasetFormat.ZIP: parse_folders,
+        DatasetFormat.IDX: parse_idx,
+        DatasetFormat.CSV: parse_csv,
+        DatasetFormat.NPZ: parse_npz,
+    }
 
 
 @dataclass(frozen=True)
@@ -73,7 +67,7 @@ def _split(folder: Path, parsed: Parsed, fraction: float | None) -> dict[str, ob
 
 
 def register(
-    session: Session, settings: Settings, incoming: Incoming, parsed: Parsed, arrays: Path
+    session: Session, paths: DataPaths, incoming: Incoming, parsed: Parsed, arrays: Path
 ) -> Dataset:
     """Split and describe the arrays a parser wrote, then make them a dataset, all or nothing."""
     notes = {**parsed.notes, **_split(arrays, parsed, incoming.test_fraction)}
@@ -98,7 +92,7 @@ def register(
     session.add(dataset)
     session.flush()
     assert dataset.id is not None
-    final = dataset_dir(settings, dataset.id)
+    final = paths.dataset(dataset.id)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         arrays.replace(final)
@@ -113,7 +107,7 @@ def register(
 
 def import_upload(
     session: Session,
-    settings: Settings,
+    paths: DataPaths,
     incoming: Incoming,
     files: list[Upload],
     options: Options,
@@ -123,27 +117,27 @@ def import_upload(
     arrays = work / "arrays"
     arrays.mkdir()
     parsed = _parsers()[incoming.format](files, options, arrays)
-    return register(session, settings, incoming, parsed, arrays)
+    return register(session, paths, incoming, parsed, arrays)
 
 
-def ensure_builtin(session: Session, settings: Settings) -> None:
+def ensure_builtin(session: Session, paths: DataPaths) -> None:
     """Register the built-in digits once, on first start (no network needed)."""
     if session.exec(select(Dataset).where(Dataset.builtin == digits.KEY)).first():
         return
-    work = work_root(settings) / "builtin-digits"
+    work = paths.tmp / "builtin-digits"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        incoming = Incoming(digits.NAME, "builtin", digits.SOURCE, builtin=digits.KEY)
-        register(session, settings, incoming, digits.parse_digits(work), work)
+        incoming = Incoming(digits.NAME, DatasetFormat.BUILTIN, digits.SOURCE, builtin=digits.KEY)
+        register(session, paths, incoming, digits.parse_digits(work), work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def clean_leftovers(session: Session, settings: Settings) -> None:
+def clean_leftovers(session: Session, paths: DataPaths) -> None:
     """After a crash: drop work folders and dataset folders that no row points to."""
-    shutil.rmtree(work_root(settings), ignore_errors=True)
-    root = datasets_root(settings)
+    shutil.rmtree(paths.tmp, ignore_errors=True)
+    root = paths.datasets
     if not root.exists():
         return
     known = {str(i) for i in session.exec(select(Dataset.id)).all()}
@@ -152,9 +146,10 @@ def clean_leftovers(session: Session, settings: Settings) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def delete_dataset(session: Session, settings: Settings, dataset: Dataset) -> None:
+def delete_dataset(session: Session, paths: DataPaths, dataset: Dataset) -> None:
+    """The row, then its arrays (a crash in between leaves a folder that start-up removes)."""
     assert dataset.id is not None
-    folder = dataset_dir(settings, dataset.id)
+    folder = paths.dataset(dataset.id)
     session.delete(dataset)
     session.commit()
     shutil.rmtree(folder, ignore_errors=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.catalog import LOSSES, METRICS, OPTIMIZERS, Registry
 from app.catalog.args import Arg, expand
-from app.stack import CheckedLayer, check_stack
+from app.stacks.stack import CheckedLayer, check_stack
 
 MAX_LAYERS = 200
 

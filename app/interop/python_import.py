@@ -27,7 +27,7 @@ from app.catalog import (
     Registry,
     check_compile,
 )
-from app.catalog.args import suggest
+from app.catalog.problems import suggest
 
 MAX_SOURCE_CHARS = 200_000
 _CODE_LAYERS = ("Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.cpu_twin import cpu_twin, needs_twin
 from app.interop.python_export import compile_lines, layer_call, literal
-from app.stack import check_stack
+from app.stacks.cpu_twin import cpu_twin, needs_twin
+from app.stacks.stack import check_stack
 
 # The worker's own rules, written out so that the script stands alone (app/ml/data.py and
 # app/datasets/split.py are the originals).

@@ -13,7 +13,7 @@ from typing import Any
 import keras
 
 from app.catalog import LOSSES, METRICS, OPTIMIZERS, Registry
-from app.stack import CheckedLayer, CheckedStack
+from app.stacks.stack import CheckedLayer, CheckedStack
 
 _OBJECT_ARGS = {"object"}
 _MODULES = {

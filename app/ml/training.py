@@ -14,19 +14,15 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.cpu_twin import cpu_twin, needs_twin
 from app.ml import checkpoint
 from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
 from app.ml.compiler import build_model, compile_kwargs
 from app.ml.data import EpochBatches, hold_out, load
-from app.models import Dataset, Run
+from app.models import AUTO_STEPS_PER_EXECUTION, Dataset, Run, RunStatus
+from app.paths import DataPaths
 from app.runs import state
-from app.runs.fit import AUTO_STEPS_PER_EXECUTION
-from app.stack import check_stack
-
-
-def run_dir(data_dir: Path, run_id: int) -> Path:
-    return data_dir / "runs" / str(run_id)
+from app.stacks import check_stack
+from app.stacks.cpu_twin import cpu_twin, needs_twin
 
 
 def _callbacks(fit: dict[str, Any]) -> list[keras.callbacks.Callback]:
@@ -49,9 +45,8 @@ def _model(run: Run) -> tuple[keras.Sequential, tuple[int, ...] | None]:
     return model, twin_axes
 
 
-def _data(run: Run, dataset: Dataset, data_dir: Path, twin_axes: tuple[int, ...] | None) -> dict:
+def _data(run: Run, folder: Path, twin_axes: tuple[int, ...] | None) -> dict:
     prep, fit = run.preprocessing, run.fit
-    folder = dataset_dir_for(data_dir, dataset)
     train = load(folder, "train", prep, twin_axes)
     test = load(folder, "test", prep, twin_axes)
     assert train is not None
@@ -60,11 +55,6 @@ def _data(run: Run, dataset: Dataset, data_dir: Path, twin_axes: tuple[int, ...]
         return {"train": train, "val": test, "test": test}
     fitted, val = hold_out(*train, sparse, fit["validation_split"])
     return {"train": fitted, "val": val, "test": test}
-
-
-def dataset_dir_for(data_dir: Path, dataset: Dataset) -> Path:
-    assert dataset.id is not None
-    return data_dir / "datasets" / str(dataset.id)
 
 
 def _evaluate(
@@ -113,35 +103,38 @@ def _save_model(model: keras.Sequential, path: Path, run: Run, twin: bool) -> No
         archive.writestr("layerstack.json", json.dumps(meta, indent=2))
 
 
-def train_run(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[], bool]) -> str:
+def train_run(
+    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+) -> RunStatus:
     """Train a claimed run to its end; the final status."""
     try:
-        return _train(engine, data_dir, run_id, is_cancelled)
+        return _train(engine, paths, run_id, is_cancelled)
     except Cancelled:
-        state.finish(engine, run_id, "cancelled")
-        return "cancelled"
+        state.finish(engine, run_id, RunStatus.CANCELLED)
+        return RunStatus.CANCELLED
     except NonFiniteLoss as error:
-        state.finish(engine, run_id, "failed", error=str(error))
-        return "failed"
+        state.finish(engine, run_id, RunStatus.FAILED, error=str(error))
+        return RunStatus.FAILED
     except Exception as error:  # the worker lives on; the run records what went wrong
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        state.finish(engine, run_id, "failed", error=f"Training failed: {detail}"[:4000])
-        return "failed"
+        state.finish(engine, run_id, RunStatus.FAILED, error=f"Training failed: {detail}"[:4000])
+        return RunStatus.FAILED
 
 
-def _train(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[], bool]) -> str:
+def _train(
+    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+) -> RunStatus:
     with Session(engine) as session:
         run = session.get(Run, run_id)
         assert run is not None
         dataset = session.get(Dataset, run.dataset_id)
-        assert dataset is not None
-    folder = run_dir(data_dir, run_id)
-    folder.mkdir(parents=True, exist_ok=True)
+        assert dataset is not None and dataset.id is not None
+    paths.run(run_id).mkdir(parents=True, exist_ok=True)
     fit, seed = run.fit, run.fit["seed"]
     keras.utils.set_random_seed(seed)
     model, twin_axes = _model(run)
-    arrays = _data(run, dataset, data_dir, twin_axes)
-    ckpt = folder / "checkpoint.npz"
+    arrays = _data(run, paths.dataset(dataset.id), twin_axes)
+    ckpt = paths.checkpoint(run_id)
     first = checkpoint.load(model, ckpt) if run.epochs_done and ckpt.exists() else 0
     x, y = arrays["train"]
     batches = EpochBatches(x, y, fit["batch_size"], seed, fit["shuffle"])
@@ -165,9 +158,9 @@ def _train(engine: Engine, data_dir: Path, run_id: int, is_cancelled: Callable[[
             verbose=0,
         )
     results = _evaluate(model, arrays["test"], run.preprocessing, fit["batch_size"])
-    _save_model(model, folder / "model.keras", run, twin_axes is not None)
-    state.finish(engine, run_id, "completed", **results)
-    return "completed"
+    _save_model(model, paths.model(run_id), run, twin_axes is not None)
+    state.finish(engine, run_id, RunStatus.COMPLETED, **results)
+    return RunStatus.COMPLETED
 
 
 def warm_up() -> None:

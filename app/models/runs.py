@@ -3,20 +3,21 @@
 from datetime import datetime
 from typing import Any
 
+import pydantic
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.common import UTCDateTime, utcnow
+from app.models.enums import RunStatus
+from app.models.fit import FitSettings
 
-STATUSES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
-FINISHED = ("completed", "failed", "cancelled", "interrupted")
-RESUMABLE = ("cancelled", "interrupted")
+STATUSES = tuple(str(s) for s in RunStatus)
 
 
-class Run(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(f"status IN {STATUSES}", name="run_status"),)
+class RunBase(SQLModel):
+    """What a run is and how it went, as stored and as answered."""
 
-    id: int | None = Field(default=None, primary_key=True)
     architecture_id: int | None = Field(
         default=None, foreign_key="architecture.id", ondelete="SET NULL", index=True
     )
@@ -24,7 +25,7 @@ class Run(SQLModel, table=True):
     dataset_id: int | None = Field(
         default=None, foreign_key="dataset.id", ondelete="SET NULL", index=True
     )
-    status: str = Field(default="queued", max_length=20, index=True)
+    status: str = Field(default=RunStatus.QUEUED, max_length=20, index=True)
     # What was trained, frozen at submission: editing the architecture later changes nothing.
     stack: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     fit: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -34,6 +35,12 @@ class Run(SQLModel, table=True):
     confusion: list[list[int]] | None = Field(default=None, sa_column=Column(JSON))
     error: str | None = Field(default=None, max_length=4000)
     epochs_done: int = 0
+
+
+class Run(RunBase, table=True):
+    __table_args__ = (CheckConstraint(f"status IN {STATUSES}", name="run_status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
     cancel_requested: bool = False
     worker: str | None = Field(default=None, max_length=100)
     version: int = 0  # bumped on every change, so watchers know when to look
@@ -55,21 +62,48 @@ class RunMetric(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class RunPublic(SQLModel):
+class RunCreate(BaseModel):
+    """A saved architecture (by id) or an inline stack, a dataset, compile and fit settings."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "architecture_id": 1,
+                    "dataset_id": 1,
+                    "fit": {"epochs": 10, "batch_size": 32, "validation_split": 0.1, "seed": 42},
+                }
+            ]
+        },
+    )
+    architecture_id: int | None = None
+    architecture: dict[str, Any] | None = pydantic.Field(
+        default=None, description="An inline stack"
+    )
+    dataset_id: int
+    compile: dict[str, Any] | None = pydantic.Field(
+        default=None, description="Defaults to the stack's"
+    )
+    fit: FitSettings = FitSettings()
+
+    @model_validator(mode="after")
+    def _one_stack(self) -> "RunCreate":
+        if (self.architecture_id is None) == (self.architecture is None):
+            raise ValueError(
+                "Give either architecture_id (a saved architecture) or architecture (an "
+                "inline stack), not both or neither."
+            )
+        return self
+
+
+class RunPublic(RunBase):
     id: int
-    architecture_id: int | None
-    dataset_id: int | None
-    status: str
-    stack: dict[str, Any]
-    fit: dict[str, Any]
-    preprocessing: dict[str, Any]
-    progress: dict[str, Any]
+    # The saved architecture's current name (the snapshot's when it is gone); null if inline.
+    architecture_name: str | None = None
+    dataset_name: str | None = None  # null once the dataset is deleted
     history: list[dict[str, Any]]
-    test_metrics: dict[str, float] | None
-    confusion: list[list[int]] | None
     per_class_accuracy: list[float | None] | None
-    error: str | None
-    epochs_done: int
     created_at: UTCDateTime
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None

@@ -9,15 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.catalog import Invalid, Problem
-from app.cpu_twin import cpu_twin, needs_twin
-from app.models import Dataset
-from app.runs.fit import FitSettings
-from app.stack import CheckedStack
-from app.summary import Summary, check_and_summarize
+from app.catalog import LOSSES, Invalid, Problem
+from app.catalog.problems import invalid
+from app.models import Dataset, FitSettings
+from app.stacks import CheckedStack, Summary, check_and_summarize
+from app.stacks.cpu_twin import cpu_twin, needs_twin
 
 SPARSE = {"SparseCategoricalCrossentropy"}
-ONE_HOT = {"CategoricalCrossentropy", "CategoricalHinge", "KLDivergence", "Poisson"}
 BINARY = {"BinaryCrossentropy", "Hinge"}
 REGRESSION = {
     "MeanSquaredError",
@@ -37,8 +35,6 @@ class Plan:
 
 def loss_name(loss: Any) -> str | None:
     """The Keras class a loss setting means, whether given as an id or an object."""
-    from app.catalog import LOSSES
-
     if loss is None:
         return None
     spec = LOSSES.find(loss if isinstance(loss, str) else loss["name"])
@@ -55,17 +51,13 @@ def _input_transform(model: list[int | None], data: list[int], where: tuple) -> 
         if len(data) == 3 and len(model) == 3 and [data[2], data[0], data[1]] == model:
             return {"kind": "transpose", "axes": [2, 0, 1], "shape": model}
         return {"kind": "reshape", "shape": model}
-    raise Invalid(
-        [
-            Problem(
-                where,
-                f"The model takes inputs of shape {_shape(model)}, but the dataset's samples are "
-                f"{_shape(data)} ({size} values each). Set input_shape to {data} (or another shape "
-                f"with {size} values, such as [{size}]), or pick a dataset that matches.",
-                "run_input_shape",
-                model,
-            )
-        ]
+    raise invalid(
+        where,
+        f"The model takes inputs of shape {_shape(model)}, but the dataset's samples are "
+        f"{_shape(data)} ({size} values each). Set input_shape to {data} (or another shape "
+        f"with {size} values, such as [{size}]), or pick a dataset that matches.",
+        "run_input_shape",
+        model,
     )
 
 
@@ -79,30 +71,22 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
     last = len(stack.layers) - 1
     label = stack.layers[last].label(last)
     if len(out) != 2:
-        raise Invalid(
-            [
-                Problem(
-                    ("architecture", "layers", last),
-                    f"The model's output is {_shape(out[1:])} but a classifier needs "
-                    f"(None, classes): end with Flatten (or GlobalAveragePooling2D) and "
-                    f"Dense({classes}, activation='softmax').",
-                    "run_output_shape",
-                    out,
-                )
-            ]
+        raise invalid(
+            ("architecture", "layers", last),
+            f"The model's output is {_shape(out[1:])} but a classifier needs "
+            f"(None, classes): end with Flatten (or GlobalAveragePooling2D) and "
+            f"Dense({classes}, activation='softmax').",
+            "run_output_shape",
+            out,
         )
     units, loss = out[1], loss_name(stack.compile.get("loss"))
     if loss is None:
-        raise Invalid(
-            [
-                Problem(
-                    ("compile", "loss"),
-                    "Choose a loss before training, e.g. 'sparse_categorical_crossentropy' for "
-                    "integer class labels.",
-                    "run_loss",
-                    None,
-                )
-            ]
+        raise invalid(
+            ("compile", "loss"),
+            "Choose a loss before training, e.g. 'sparse_categorical_crossentropy' for "
+            "integer class labels.",
+            "run_loss",
+            None,
         )
     if loss in BINARY:
         if classes == 2 and units == 1:
@@ -127,7 +111,7 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
 
 
 def _mismatch(stack: CheckedStack, index: int, msg: str) -> Invalid:
-    return Invalid([Problem(("architecture", "layers", index), msg, "run_labels")])
+    return invalid(("architecture", "layers", index), msg, "run_labels")
 
 
 def _scaling(dataset: Dataset, fit: FitSettings) -> dict[str, float]:
@@ -141,10 +125,11 @@ def plan_run(
     data: dict[str, Any], dataset: Dataset, fit: FitSettings, max_layers: int, max_params: int
 ) -> Plan:
     """Check a stack (with its compile settings) against a dataset; Invalid says what to fix."""
-    if data.get("input_shape") is None and not _first_layer_has_shape(data):
+    stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
+    if stack.input_shape is None:
         # As Keras builds an unbuilt Sequential from the first batch it sees.
         data = {**data, "input_shape": list(dataset.input_shape)}
-    stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
+        stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
     transform = _input_transform(
         list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape")
     )
@@ -165,23 +150,15 @@ def plan_run(
     return Plan(stack, summary, preprocessing)
 
 
-def _first_layer_has_shape(data: dict[str, Any]) -> bool:
-    layers = data.get("layers")
-    if isinstance(layers, list) and layers and isinstance(layers[0], dict):
-        args = layers[0].get("args")
-        return isinstance(args, dict) and "input_shape" in args
-    return False
-
-
 def _prefixed(make: Any) -> Any:
     """Stack problems point into the request's `architecture` object."""
     try:
         return make()
-    except Invalid as invalid:
+    except Invalid as error:
         problems = [
             p
             if p.loc[:1] in (("architecture",), ("compile",))
             else Problem(("architecture", *p.loc), p.msg, p.type, p.input, p.fix)
-            for p in invalid.problems
+            for p in error.problems
         ]
         raise Invalid(problems) from None

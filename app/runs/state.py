@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.models import Run, RunMetric, utcnow
+from app.models import RESUMABLE, Run, RunMetric, RunStatus, utcnow
 
 
 def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bool:
@@ -32,15 +32,15 @@ def claim_next(engine: Engine, worker: str) -> int | None:
     """The oldest queued run, now `running` on this worker; None when the queue is empty."""
     with Session(engine) as session:
         candidates = session.exec(
-            select(Run.id).where(Run.status == "queued").order_by(col(Run.id)).limit(5)
+            select(Run.id).where(Run.status == RunStatus.QUEUED).order_by(col(Run.id)).limit(5)
         ).all()
     for run_id in candidates:
         assert run_id is not None
         if _update(
             engine,
             run_id,
-            col(Run.status) == "queued",
-            status="running",
+            col(Run.status) == RunStatus.QUEUED,
+            status=RunStatus.RUNNING,
             worker=worker,
             started_at=utcnow(),
             cancel_requested=False,
@@ -50,7 +50,7 @@ def claim_next(engine: Engine, worker: str) -> int | None:
 
 
 def set_progress(engine: Engine, run_id: int, progress: dict[str, Any]) -> None:
-    _update(engine, run_id, col(Run.status) == "running", progress=progress)
+    _update(engine, run_id, col(Run.status) == RunStatus.RUNNING, progress=progress)
 
 
 def record_epoch(engine: Engine, run_id: int, epoch: int, logs: dict[str, float]) -> None:
@@ -70,18 +70,17 @@ def record_epoch(engine: Engine, run_id: int, epoch: int, logs: dict[str, float]
         session.commit()
 
 
-def finish(engine: Engine, run_id: int, status: str, **values: Any) -> None:
+def finish(engine: Engine, run_id: int, status: RunStatus, **values: Any) -> None:
     _update(engine, run_id, None, status=status, finished_at=utcnow(), progress={}, **values)
 
 
-def request_cancel(engine: Engine, run_id: int) -> str:
+def request_cancel(engine: Engine, run_id: int) -> RunStatus:
     """Cancel a queued run at once, or ask its worker to stop; the status it now has."""
-    if _update(
-        engine, run_id, col(Run.status) == "queued", status="cancelled", finished_at=utcnow()
-    ):
-        return "cancelled"
-    _update(engine, run_id, col(Run.status) == "running", cancel_requested=True)
-    return "running"
+    queued = col(Run.status) == RunStatus.QUEUED
+    if _update(engine, run_id, queued, status=RunStatus.CANCELLED, finished_at=utcnow()):
+        return RunStatus.CANCELLED
+    _update(engine, run_id, col(Run.status) == RunStatus.RUNNING, cancel_requested=True)
+    return RunStatus.RUNNING
 
 
 def cancel_requested(engine: Engine, run_id: int) -> bool:
@@ -105,8 +104,8 @@ def requeue(engine: Engine, run_id: int) -> bool:
     return _update(
         engine,
         run_id,
-        col(Run.status).in_(("cancelled", "interrupted")),
-        status="queued",
+        col(Run.status).in_(RESUMABLE),
+        status=RunStatus.QUEUED,
         error=None,
         finished_at=None,
         cancel_requested=False,
@@ -118,25 +117,25 @@ def fail_worker_runs(engine: Engine, worker: str, message: str) -> list[int]:
     """A worker died: its running run failed with `message`."""
     with Session(engine) as session:
         ids = session.exec(
-            select(Run.id).where(Run.worker == worker, Run.status == "running")
+            select(Run.id).where(Run.worker == worker, Run.status == RunStatus.RUNNING)
         ).all()
     for run_id in ids:
         assert run_id is not None
-        finish(engine, run_id, "failed", error=message)
+        finish(engine, run_id, RunStatus.FAILED, error=message)
     return [i for i in ids if i is not None]
 
 
 def interrupt_running(engine: Engine) -> list[int]:
     """At start-up (after a crash) or shutdown: runs left `running` become `interrupted`."""
     with Session(engine) as session:
-        ids = [i for i in session.exec(select(Run.id).where(Run.status == "running")).all()]
+        ids = [i for i in session.exec(select(Run.id).where(Run.status == RunStatus.RUNNING)).all()]
     for run_id in ids:
         assert run_id is not None
         _update(
             engine,
             run_id,
-            col(Run.status) == "running",
-            status="interrupted",
+            col(Run.status) == RunStatus.RUNNING,
+            status=RunStatus.INTERRUPTED,
             finished_at=utcnow(),
             progress={},
             error="The server stopped during training; resume to continue from the last "

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.catalog.args import ArgError, Factor, Float, Int, IntTuple, Shape, suggest
+from app.catalog.args import ArgError, Factor, Float, Int, IntTuple, Shape
+from app.catalog.problems import suggest
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "3", None, [3]])

@@ -9,8 +9,8 @@ import pytest
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.ml.compiler import build_model, compile_model
 from app.models import SEED_CNN
-from app.stack import check_stack
-from app.summary import check_and_summarize
+from app.stacks.stack import check_stack
+from app.stacks.summary import check_and_summarize
 
 
 def summary_of(stack: dict) -> dict:

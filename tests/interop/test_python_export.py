@@ -12,7 +12,7 @@ from app.catalog import LAYERS
 from app.interop.python_export import POSITIONAL, export_python
 from app.ml.compiler import build_model
 from app.models import SEED_CNN
-from app.stack import check_stack
+from app.stacks.stack import check_stack
 from tests.ml.test_catalog_vs_keras import input_for, optional_args, other_value, required_args
 
 

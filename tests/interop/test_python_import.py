@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.interop.python_import import ImportProblem, import_python
-from app.stack import check_stack
-from app.summary import check_and_summarize
+from app.stacks.stack import check_stack
+from app.stacks.summary import check_and_summarize
 from tests.conftest import REPO
 
 SEED = REPO.parent / "shared" / "seed" / "000_6887c3e33ad7f53f.txt"

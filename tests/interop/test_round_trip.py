@@ -6,7 +6,7 @@ import pytest
 from app.catalog import LAYERS
 from app.interop.python_export import export_python
 from app.interop.python_import import import_python
-from app.stack import check_stack
+from app.stacks.stack import check_stack
 from tests.ml.test_catalog_vs_keras import input_for, optional_args, other_value, required_args
 
 

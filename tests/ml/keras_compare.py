@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from app.ml.compiler import build_model
-from app.stack import CheckedStack, check_stack
-from app.summary import Summary, summarize
+from app.stacks.stack import CheckedStack, check_stack
+from app.stacks.summary import Summary, summarize
 
 
 def _size(weights: list[Any]) -> int:

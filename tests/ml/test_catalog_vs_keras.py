@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from app.catalog import INITIALIZERS, LAYERS, LOSSES, METRICS, OPTIMIZERS, REGULARIZERS, Invalid
 from app.catalog.args import REQUIRED, Arg, expand
 from app.ml.compiler import build_model, compile_model
-from app.stack import check_stack
-from app.summary import summarize
+from app.stacks.stack import check_stack
+from app.stacks.summary import summarize
 from tests.ml.keras_compare import assert_same_as_keras, keras_rows, our_rows
 
 pytestmark = pytest.mark.keras

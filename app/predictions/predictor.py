@@ -13,7 +13,6 @@ import itertools
 import logging
 import multiprocessing
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -30,60 +29,15 @@ class PredictorUnavailable(RuntimeError):
 
 
 def serve(conn: Any, cache_size: int) -> None:
-    """Process entry: load models on demand, keep `cache_size` of them, answer requests."""
-    import os
+    """Process entry: this module imports no TensorFlow, so the web process can name it as
+    a process target; the child imports app.ml.serving when it starts."""
+    from app.processes import die_with_parent, quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from app.jobs.worker import _die_with_parent
+    die_with_parent()
+    quiet_tensorflow()
+    from app.ml import serving
 
-    _die_with_parent()
-    import keras
-    import tensorflow as tf
-
-    models: OrderedDict[int, Any] = OrderedDict()
-
-    def compiled(run_id: int, path: str) -> Any:
-        if run_id in models:
-            models.move_to_end(run_id)
-            return models[run_id]
-        model = keras.saving.load_model(path, compile=False)
-        shape = model.inputs[0].shape
-        call = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                           input_signature=[tf.TensorSpec(shape, tf.float32)])  # fmt: skip
-        call(np.zeros([1, *shape[1:]], np.float32))  # trace once, now
-        models[run_id] = call
-        while len(models) > cache_size:
-            models.popitem(last=False)
-        return call
-
-    while True:
-        try:
-            request_id, kind, run_id, payload = conn.recv()
-        except EOFError:
-            return
-        try:
-            if kind == "evict":
-                models.pop(run_id, None)
-                result: Any = None
-            elif kind == "to_json":  # payload: a stack checked by the web process
-                result = _to_json(payload)
-            else:
-                path, batch = payload
-                result = compiled(run_id, path)(batch).numpy()
-            conn.send((request_id, True, result))
-        except Exception as error:  # one bad model must not stop the others
-            conn.send((request_id, False, (f"{type(error).__name__}: {error}", False)))
-
-
-def _to_json(stack: dict[str, Any]) -> str:
-    """model.to_json() of the compiled model (Keras lives in this process, not the web's)."""
-    from app.ml.compiler import build_model, compile_model
-    from app.stack import check_stack
-
-    checked = check_stack(stack, max_layers=10_000)
-    model = compile_model(build_model(checked), checked.compile)
-    text: str = model.to_json()
-    return text
+    serving.serve(conn, cache_size)
 
 
 class Predictor:
@@ -100,8 +54,9 @@ class Predictor:
 
     def start(self) -> None:
         ours, theirs = self.context.Pipe()
-        self.process = self.context.Process(target=serve, args=(theirs, self.cache_size),
-                                            name="predictor", daemon=True)  # fmt: skip
+        self.process = self.context.Process(
+            target=serve, args=(theirs, self.cache_size), name="predictor", daemon=True
+        )
         self.process.start()
         theirs.close()
         self.conn = ours

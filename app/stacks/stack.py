@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog import LAYER_TYPES, LAYERS, ArgError, Invalid, LayerType, Problem, check_compile
-from app.catalog.args import received, suggest
 from app.catalog.objects import check_args
+from app.catalog.problems import did_you_mean, invalid, received
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
-_INPUT_KEYS = ("input_shape", "input_dim")
+INPUT_KEYS = ("input_shape", "input_dim")
 MAX_INPUT_RANK = 4
 _CODE_LAYERS = ("Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer")
 
@@ -65,18 +65,14 @@ def check_input_shape(value: Any, loc: tuple[str | int, ...]) -> tuple[int | Non
         and all(d is None or (type(d) is int and d >= 1) for d in value)
     )
     if not good:
-        raise Invalid(
-            [
-                Problem(
-                    loc,
-                    f"Expected a list of 1 to {MAX_INPUT_RANK} positive integers (null for a "
-                    f"variable length) for `{loc[-1]}`, without the batch axis, e.g. [28, 28, 1] "
-                    f"for 28x28 grayscale images or [784] for flat vectors. "
-                    f"{received(str(loc[-1]), value)}.",
-                    "input_shape",
-                    value,
-                )
-            ]
+        raise invalid(
+            loc,
+            f"Expected a list of 1 to {MAX_INPUT_RANK} positive integers (null for a "
+            f"variable length) for `{loc[-1]}`, without the batch axis, e.g. [28, 28, 1] "
+            f"for 28x28 grayscale images or [784] for flat vectors. "
+            f"{received(str(loc[-1]), value)}.",
+            "input_shape",
+            value,
         )
     return tuple(value)
 
@@ -85,45 +81,32 @@ def _layer_type(raw: Any, index: int) -> LayerType:
     loc: tuple[str | int, ...] = ("layers", index, "type")
     name = raw.get("type") if isinstance(raw, dict) else None
     if not isinstance(name, str):
-        raise Invalid(
-            [
-                Problem(
-                    loc[:2],
-                    f'layers[{index}] needs a "type", such as "Dense". '
-                    f"{received(f'layers[{index}]', raw)}.",
-                    "layer_type",
-                    raw,
-                )
-            ]
+        raise invalid(
+            loc[:2],
+            f'layers[{index}] needs a "type", such as "Dense". '
+            f"{received(f'layers[{index}]', raw)}.",
+            "layer_type",
+            raw,
         )
     found = LAYER_TYPES.get(name) or LAYER_TYPES.get(name.rsplit(".", 1)[-1])
     if found is None and name.rsplit(".", 1)[-1] in _CODE_LAYERS:
-        raise Invalid(
-            [
-                Problem(
-                    loc,
-                    f"layers[{index}]: {name!r} runs arbitrary Python code, which Layerstack never "
-                    f"builds from a request. Use the catalog's layers instead (e.g. Activation, "
-                    f"Rescaling or Reshape cover most Lambda uses).",
-                    "layer_type",
-                    name,
-                )
-            ]
+        raise invalid(
+            loc,
+            f"layers[{index}]: {name!r} runs arbitrary Python code, which Layerstack never "
+            f"builds from a request. Use the catalog's layers instead (e.g. Activation, "
+            f"Rescaling or Reshape cover most Lambda uses).",
+            "layer_type",
+            name,
         )
     if found is None:
-        hint = suggest(name, list(LAYER_TYPES))
-        fix = f" Did you mean {hint!r}?" if hint else ""
-        raise Invalid(
-            [
-                Problem(
-                    loc,
-                    f"layers[{index}]: unknown layer type {name!r}.{fix} Layerstack builds only "
-                    f"the layers in its catalog (GET /api/layers): "
-                    f"{', '.join(t.name for t in LAYERS)}.",
-                    "layer_type",
-                    name,
-                )
-            ]
+        raise invalid(
+            loc,
+            f"layers[{index}]: unknown layer type {name!r}."
+            f"{did_you_mean(name, list(LAYER_TYPES))} Layerstack builds only "
+            f"the layers in its catalog (GET /api/layers): "
+            f"{', '.join(t.name for t in LAYERS)}.",
+            "layer_type",
+            name,
         )
     return found
 
@@ -137,31 +120,22 @@ def _split_args(
     if args is None:
         args = {}
     if not isinstance(args, dict):
-        raise Invalid(
-            [
-                Problem(
-                    loc,
-                    f"Expected an object of arguments for layers[{index}]. "
-                    f"{received('args', args)}.",
-                    "layer_args",
-                    args,
-                )
-            ]
+        raise invalid(
+            loc,
+            f"Expected an object of arguments for layers[{index}]. {received('args', args)}.",
+            "layer_args",
+            args,
         )
     extra = set(raw) - {"type", "args", "name"}
     if extra:
         key = sorted(extra)[0]
-        raise Invalid(
-            [
-                Problem(
-                    ("layers", index, key),
-                    f'layers[{index}] has no field `{key}`; put arguments under "args".',
-                    "layer_field",
-                )
-            ]
+        raise invalid(
+            ("layers", index, key),
+            f'layers[{index}] has no field `{key}`; put arguments under "args".',
+            "layer_field",
         )
     # Embedding's own `input_dim` is its vocabulary size, not an input shape.
-    keys = [k for k in _INPUT_KEYS if k in args and kind.arg(k) is None]
+    keys = [k for k in INPUT_KEYS if k in args and kind.arg(k) is None]
     shape_args = {k: args[k] for k in keys}
     rest = {k: v for k, v in args.items() if k not in keys and k != "name"}
     return rest, shape_args, raw.get("name", args.get("name"))
@@ -173,25 +147,20 @@ def _check_layer(raw: Any, index: int) -> tuple[LayerType, dict[str, Any], dict[
     try:
         checked = check_args(kind.args, args, skip=set(), what=kind.name)
     except ArgError as error:
-        problem = Problem(
+        raise invalid(
             ("layers", index, "args", *error.loc),
             f"layers[{index}] ({kind.name}): {error.message}",
             "layer_arg",
             args.get(str(error.loc[0])) if error.loc else None,
-        )
-        raise Invalid([problem]) from None
+        ) from None
     if name is not None and not (isinstance(name, str) and _NAME.match(name)):
-        raise Invalid(
-            [
-                Problem(
-                    ("layers", index, "name"),
-                    f"layers[{index}] ({kind.name}): a name starts with a letter and "
-                    f"has only letters, digits, '_', '.', '-' (at most 64). "
-                    f"{received('name', name)}.",
-                    "layer_name",
-                    name,
-                )
-            ]
+        raise invalid(
+            ("layers", index, "name"),
+            f"layers[{index}] ({kind.name}): a name starts with a letter and "
+            f"has only letters, digits, '_', '.', '-' (at most 64). "
+            f"{received('name', name)}.",
+            "layer_name",
+            name,
         )
     return kind, checked, shape_args, name
 
@@ -201,16 +170,12 @@ def _input_shape(stack_shape: Any, first: dict[str, Any]) -> tuple[int | None, .
     for key, value in first.items():
         from_layer = check_input_shape(value, ("layers", 0, "args", key))
         if shape is not None and shape != from_layer:
-            raise Invalid(
-                [
-                    Problem(
-                        ("layers", 0, "args", key),
-                        f"The stack's input_shape {list(shape)} and layers[0]'s {key} "
-                        f"{value!r} disagree. Give the input shape once.",
-                        "input_shape",
-                        value,
-                    )
-                ]
+            raise invalid(
+                ("layers", 0, "args", key),
+                f"The stack's input_shape {list(shape)} and layers[0]'s {key} "
+                f"{value!r} disagree. Give the input shape once.",
+                "input_shape",
+                value,
             )
         shape = from_layer
     return shape
@@ -232,16 +197,12 @@ def _names(kinds: list[LayerType], given: list[Any]) -> list[str]:
                 if name not in taken:
                     break
         elif name in seen:
-            raise Invalid(
-                [
-                    Problem(
-                        ("layers", index, "name"),
-                        f"layers[{index}] ({kind.name}): the name {name!r} is already "
-                        f"used by another layer; names must be unique.",
-                        "layer_name",
-                        name,
-                    )
-                ]
+            raise invalid(
+                ("layers", index, "name"),
+                f"layers[{index}] ({kind.name}): the name {name!r} is already "
+                f"used by another layer; names must be unique.",
+                "layer_name",
+                name,
             )
         seen.add(name)
         names.append(name)
@@ -252,47 +213,35 @@ def check_stack(data: dict[str, Any], max_layers: int) -> CheckedStack:
     """Check a stack's structure, types and arguments; Invalid lists every problem found."""
     layers = data.get("layers")
     if not isinstance(layers, list):
-        raise Invalid(
-            [
-                Problem(
-                    ("layers",),
-                    f"Expected a list of layers, each "
-                    f'{{"type": ..., "args": {{...}}}}. {received("layers", layers)}.',
-                    "stack_type",
-                    layers,
-                )
-            ]
+        raise invalid(
+            ("layers",),
+            f"Expected a list of layers, each "
+            f'{{"type": ..., "args": {{...}}}}. {received("layers", layers)}.',
+            "stack_type",
+            layers,
         )
     if not layers:
-        raise Invalid(
-            [
-                Problem(
-                    ("layers",),
-                    "The stack is empty: add at least one layer, e.g. "
-                    '{"type": "Dense", "args": {"units": 10}}.',
-                    "stack_empty",
-                    layers,
-                )
-            ]
+        raise invalid(
+            ("layers",),
+            "The stack is empty: add at least one layer, e.g. "
+            '{"type": "Dense", "args": {"units": 10}}.',
+            "stack_empty",
+            layers,
         )
     if len(layers) > max_layers:
-        raise Invalid(
-            [
-                Problem(
-                    ("layers",),
-                    f"The stack has {len(layers)} layers; the limit is "
-                    f"{max_layers} (MAX_LAYERS). Remove some layers.",
-                    "stack_too_long",
-                )
-            ]
+        raise invalid(
+            ("layers",),
+            f"The stack has {len(layers)} layers; the limit is "
+            f"{max_layers} (MAX_LAYERS). Remove some layers.",
+            "stack_too_long",
         )
     problems: list[Problem] = []
     checked: list[tuple[LayerType, dict[str, Any], dict[str, Any], Any]] = []
     for index, raw in enumerate(layers):
         try:
             checked.append(_check_layer(raw, index))
-        except Invalid as invalid:
-            problems.extend(invalid.problems)
+        except Invalid as error:
+            problems.extend(error.problems)
     if problems:
         raise Invalid(problems)
     for index, (kind, _, shape_args, _) in enumerate(checked[1:], start=1):

@@ -1,9 +1,10 @@
-"""The worker pool: long-lived processes that train runs taken from the DB queue.
+"""The local executor: long-lived worker processes on this machine that train runs taken from
+the DB queue (WORKERS of them; none with WORKERS=0, and runs then wait in the queue).
 
 Workers are separate processes because TensorFlow costs ~9 s and ~580 MB to import and
 training would stall the web process; a worker that crashes or is killed fails only its
-own run and is replaced. The queue and every run's state live in the DB, so nothing here
-assumes a worker is our child beyond starting and watching the local ones.
+own run and is replaced. The queue and every run's state live in the DB: a worker claims a
+run there and polls its cancel flag there, so nothing here holds a handle on a run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
-from app.jobs import worker
+from app.executors import worker
 from app.runs import state
 
 log = logging.getLogger("layerstack.workers")
@@ -30,7 +31,6 @@ WATCH_EVERY_S = 0.5
 class Worker:
     name: str
     process: Any
-    cancel: Any
 
 
 def _death(exitcode: int | None) -> str:
@@ -44,7 +44,7 @@ def _death(exitcode: int | None) -> str:
     return f"The worker training this run exited unexpectedly (exit code {exitcode})."
 
 
-class WorkerPool:
+class LocalExecutor:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
         self.context = multiprocessing.get_context("spawn")
@@ -55,6 +55,8 @@ class WorkerPool:
         self.watcher: threading.Thread | None = None
 
     def start(self) -> None:
+        if not self.settings.workers:
+            return
         for _ in range(self.settings.workers):
             self.workers.append(self._spawn())
         self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
@@ -62,21 +64,15 @@ class WorkerPool:
 
     def _spawn(self) -> Worker:
         name = f"worker-{uuid.uuid4().hex[:8]}"
-        cancel = self.context.Event()
+        data_dir = str(self.settings.data_dir.resolve())
         process = self.context.Process(
             target=worker.main,
             name=name,
             daemon=True,
-            args=(
-                self.settings.db_url,
-                str(self.settings.data_dir.resolve()),
-                name,
-                self.wake,
-                cancel,
-            ),
+            args=(self.settings.db_url, data_dir, name, self.wake),
         )
         process.start()
-        return Worker(name, process, cancel)
+        return Worker(name, process)
 
     def _watch(self) -> None:
         while not self.stopping.wait(WATCH_EVERY_S):
@@ -94,16 +90,13 @@ class WorkerPool:
                     self.workers[i] = self._spawn()
                     self.wake.set()
 
-    def notify(self) -> None:
-        """A run was queued: wake idle workers now rather than at their next poll."""
+    def submit(self, run_id: int) -> None:
+        """Wake idle workers now rather than at their next poll; one of them claims the run."""
         self.wake.set()
 
-    def cancel(self, worker_name: str | None) -> None:
-        """Stop the run this worker trains within one compiled step (the DB flag says which)."""
-        with self.lock:
-            for w in self.workers:
-                if w.name == worker_name:
-                    w.cancel.set()
+    def cancel(self, run_id: int) -> None:
+        """Nothing to signal: the worker training the run polls its cancel flag (every
+        worker.CANCEL_POLL_S) and stops within one compiled step of seeing it."""
 
     def describe(self) -> list[dict[str, Any]]:
         with self.lock:

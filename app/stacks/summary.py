@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.advice import find_warnings
 from app.catalog import Invalid, Problem, ShapeError
 from app.catalog.shapes import Shape, fmt, insert_fix, reshape_target
-from app.stack import CheckedLayer, CheckedStack, check_stack
+from app.stacks.advice import find_warnings
+from app.stacks.stack import CheckedLayer, CheckedStack, check_stack
 
 BYTES_PER_PARAM = 4  # float32 weights
 

@@ -17,7 +17,7 @@ from fastapi.sse import ServerSentEvent
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.models import Run
+from app.models import Run, RunStatus
 from app.runs.state import history
 
 POLL_S = 0.02
@@ -28,7 +28,7 @@ class Watch:
     """What watchers of one run see; `changed` is replaced (after being set) on each change."""
 
     version: int = -1
-    status: str = "queued"
+    status: str = RunStatus.QUEUED
     progress: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
     # Each epoch and the progress built as an event once here, not once per watcher.

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from app.catalog.shapes import insert_fix
 
 if TYPE_CHECKING:
-    from app.stack import CheckedStack
-    from app.summary import Summary
+    from app.stacks.stack import CheckedStack
+    from app.stacks.summary import Summary
 
 _SQUASHING = ("softmax", "sigmoid")
 

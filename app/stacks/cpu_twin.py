@@ -16,7 +16,7 @@ from typing import Any
 from app.catalog import LayerType, Out
 from app.catalog.args import Shape
 from app.catalog.shapes import Shape as ShapeT
-from app.stack import CheckedLayer, CheckedStack
+from app.stacks.stack import CheckedLayer, CheckedStack
 
 FIRST, LAST = "channels_first", "channels_last"
 # Elementwise: the same on either layout.

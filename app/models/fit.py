@@ -1,4 +1,4 @@
-"""Fit settings: model.fit's arguments and callbacks, checked as a request body."""
+"""Fit settings: model.fit's arguments and callbacks, checked as part of `RunCreate`."""
 
 from typing import Literal
 

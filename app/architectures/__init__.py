@@ -1,0 +1,1 @@
+"""Saved architectures: named layer stacks with their compile settings."""

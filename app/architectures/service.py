@@ -1,0 +1,127 @@
+"""Saved architectures as the API and the pages use them: list, read, save, replace, delete,
+summarize, and import from (or export to) Keras code and JSON. Nothing is saved unless the
+stack passes the catalog's checks; nothing imported is ever executed or deserialized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.catalog import Invalid
+from app.catalog.problems import invalid, prefixed
+from app.config import Settings
+from app.errors import NotFound
+from app.interop.keras_json import KerasJsonError, import_keras_json
+from app.interop.python_export import export_python
+from app.interop.python_import import ImportProblem, import_python
+from app.models import Architecture, ArchitecturesPublic, StackIn, utcnow
+from app.predictions.service import Predictions
+from app.stacks import check_and_summarize
+
+STACK_FIELDS = {"input_shape", "layers", "compile"}
+
+
+def list_architectures(
+    session: Session, *, offset: int = 0, limit: int = 100
+) -> ArchitecturesPublic:
+    """Newest first."""
+    count = session.exec(select(func.count()).select_from(Architecture)).one()
+    query = select(Architecture).order_by(col(Architecture.id).desc()).offset(offset).limit(limit)
+    return ArchitecturesPublic(data=session.exec(query).all(), count=count)  # type: ignore[arg-type]
+
+
+def get_architecture(session: Session, architecture_id: int) -> Architecture:
+    architecture = session.get(Architecture, architecture_id)
+    if architecture is None:
+        raise NotFound(f"No architecture with id {architecture_id}.")
+    return architecture
+
+
+def _checked(stack: StackIn, settings: Settings) -> dict[str, Any]:
+    checked, _ = check_and_summarize(stack.model_dump(), settings.max_layers, settings.max_params)
+    return {"name": stack.name, **checked.as_json()}
+
+
+def _save(session: Session, architecture: Architecture) -> Architecture:
+    session.add(architecture)
+    session.commit()
+    session.refresh(architecture)
+    return architecture
+
+
+def create_architecture(session: Session, settings: Settings, stack: StackIn) -> Architecture:
+    """Check a stack against the catalog and save it."""
+    return _save(session, Architecture(**_checked(stack, settings)))
+
+
+def update_architecture(
+    session: Session, settings: Settings, architecture_id: int, stack: StackIn
+) -> Architecture:
+    """Replace a saved architecture; nothing changes unless the new stack is valid."""
+    architecture = get_architecture(session, architecture_id)
+    architecture.sqlmodel_update({**_checked(stack, settings), "updated_at": utcnow()})
+    return _save(session, architecture)
+
+
+def delete_architecture(session: Session, architecture_id: int) -> None:
+    """Runs trained from it keep their own snapshot of the stack."""
+    session.delete(get_architecture(session, architecture_id))
+    session.commit()
+
+
+def summarize_architecture(
+    session: Session, settings: Settings, architecture_id: int
+) -> dict[str, Any]:
+    """`model.summary()` of a saved architecture."""
+    data = get_architecture(session, architecture_id).model_dump(include=STACK_FIELDS)
+    _, summary = check_and_summarize(data, settings.max_layers, settings.max_params)
+    return summary.as_json()
+
+
+def _read_source(format: str, source: str) -> dict[str, Any]:
+    try:
+        if format == "python":
+            return import_python(source)
+        return {"architecture": import_keras_json(source), "ignored": [], "fit": {}}
+    except ImportProblem as problem:
+        where = f"line {problem.line}, column {problem.column}: " if problem.line else ""
+        at = {"line": problem.line, "column": problem.column}
+        raise invalid(("source",), f"{where}{problem.message}", "import_python", at) from None
+    except KerasJsonError as error:
+        raise invalid(("source",), str(error), "import_keras_json") from None
+
+
+def import_architecture(
+    session: Session, settings: Settings, *, format: str, source: str, save: bool
+) -> dict[str, Any]:
+    """Read pasted Keras code or Keras JSON into a checked stack (saved when `save`)."""
+    result = _read_source(format, source)
+    architecture = result["architecture"]
+    try:
+        checked, summary = check_and_summarize(
+            architecture, settings.max_layers, settings.max_params
+        )
+    except Invalid as error:
+        raise prefixed(error, "architecture") from None
+    answer: dict[str, Any] = {
+        "architecture": {"name": architecture.get("name", "Imported"), **checked.as_json()},
+        "summary": summary.as_json(),
+        "fit": result.get("fit", {}),
+        "ignored": result.get("ignored", []),
+        "id": None,
+    }
+    if save:
+        answer["id"] = _save(session, Architecture(**answer["architecture"])).id
+    return answer
+
+
+async def export_architecture(
+    session: Session, predictions: Predictions, architecture_id: int, format: str
+) -> str:
+    """A readable Keras script in the tutorial's style, or model.to_json() of the model."""
+    saved = get_architecture(session, architecture_id)
+    stack = saved.model_dump(include=STACK_FIELDS)
+    if format == "python":
+        return export_python(stack, name=saved.name)
+    return await predictions.keras_json(architecture_id, stack)

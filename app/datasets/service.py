@@ -1,0 +1,124 @@
+"""Datasets as the API and the pages use them: list, import an upload, read, sample, export,
+delete. Routes parse and shape answers; the decisions (what may be deleted, where files go)
+are made here."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlmodel import Session, col, func, select
+
+from app.datasets import store
+from app.datasets.base import DatasetError, Options, Upload, load_split
+from app.datasets.detect import detect_format
+from app.datasets.samples import samples, write_npz
+from app.errors import Conflict, NotFound
+from app.models import ACTIVE, UPLOAD_FORMATS, Dataset, DatasetFormat, DatasetsPublic, Run
+from app.paths import DataPaths
+
+# Names people use for the formats, besides our own.
+FORMAT_ALIASES = {"folders": DatasetFormat.ZIP, "mnist": DatasetFormat.IDX}
+COPY_CHUNK = 1024 * 1024
+
+
+def list_datasets(session: Session, *, offset: int = 0, limit: int = 100) -> DatasetsPublic:
+    """The built-in ones first, then newest first."""
+    count = session.exec(select(func.count()).select_from(Dataset)).one()
+    order = (col(Dataset.builtin).is_(None), col(Dataset.id).desc())
+    rows = session.exec(select(Dataset).order_by(*order).offset(offset).limit(limit)).all()
+    return DatasetsPublic(data=rows, count=count)  # type: ignore[arg-type]
+
+
+def get_dataset(session: Session, dataset_id: int) -> Dataset:
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        raise NotFound(f"No dataset with id {dataset_id}.")
+    return dataset
+
+
+def create_dataset(
+    session: Session,
+    paths: DataPaths,
+    *,
+    name: str,
+    files: list[tuple[str | None, BinaryIO]],
+    format: str | None,
+    options: Options,
+    test_fraction: float | None,
+) -> Dataset:
+    """Import uploaded files (name, stream) as a dataset: all of it, or nothing."""
+    work = paths.tmp / uuid.uuid4().hex
+    work.mkdir(parents=True)
+    try:
+        uploads = _save_uploads(files, work)
+        kind = parse_format(format) if format is not None else detect_format(uploads)
+        source = ", ".join(filename or "(unnamed)" for filename, _ in files)
+        incoming = store.Incoming(name, kind, source, test_fraction)
+        return store.import_upload(session, paths, incoming, uploads, options, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _save_uploads(files: list[tuple[str | None, BinaryIO]], work: Path) -> list[Upload]:
+    """Copy each upload to the work folder under a name of ours (never the client's)."""
+    uploads = []
+    for i, (filename, stream) in enumerate(files):
+        path = work / f"upload-{i}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(stream, out, COPY_CHUNK)
+        if path.stat().st_size == 0:
+            raise DatasetError(f"{filename!r} is empty (0 bytes).")
+        uploads.append(Upload(path, filename or f"file {i + 1}"))
+    return uploads
+
+
+def parse_format(given: str) -> DatasetFormat:
+    wanted = given.lower()
+    kind = FORMAT_ALIASES.get(wanted) or next((f for f in UPLOAD_FORMATS if f == wanted), None)
+    if kind is None:
+        raise DatasetError(
+            f"Unknown format {given!r}: use one of {', '.join(UPLOAD_FORMATS)}, or leave it out "
+            f"to detect it from the content.",
+            field="format",
+        )
+    return kind
+
+
+def read_samples(
+    session: Session, paths: DataPaths, dataset_id: int, *, n: int, split: str
+) -> list[dict]:
+    """n samples spread over the classes, each as a PNG data URL (None for non-images)."""
+    dataset = get_dataset(session, dataset_id)
+    loaded = load_split(paths.dataset(dataset_id), split)
+    if loaded is None:
+        raise NotFound(f"Dataset {dataset_id} has no {split} split.")
+    x, y = loaded
+    return samples(x, y, dataset.class_names, n, dataset.value_min, dataset.value_max)
+
+
+def export_dataset(session: Session, paths: DataPaths, dataset_id: int) -> Path:
+    """The arrays as one .npz (x_train, y_train, x_test, y_test, class_names)."""
+    dataset = get_dataset(session, dataset_id)
+    return write_npz(paths.dataset(dataset_id), paths.dataset_export(dataset_id), dataset)
+
+
+def delete_dataset(session: Session, paths: DataPaths, dataset_id: int) -> None:
+    """Delete a dataset and its files, unless a run still needs it or it is built in."""
+    dataset = get_dataset(session, dataset_id)
+    active = session.exec(
+        select(Run.id).where(Run.dataset_id == dataset_id, col(Run.status).in_(ACTIVE))
+    ).all()
+    if active:
+        raise Conflict(
+            f"Dataset {dataset_id} is in use by run(s) {', '.join(map(str, active))}; cancel "
+            f"them or wait until they finish."
+        )
+    if dataset.builtin:
+        raise Conflict(
+            f"Dataset {dataset_id} ({dataset.name}) is built in and comes back at every start; "
+            f"it cannot be deleted."
+        )
+    store.delete_dataset(session, paths, dataset)

@@ -1,0 +1,61 @@
+"""A local worker process: imports TensorFlow once, then trains queued runs one after another.
+
+This module itself imports no TensorFlow, so the web process can name `main` as a process
+target; the child imports app.ml.training when it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from app.processes import die_with_parent, quiet_tensorflow
+from app.runs import state
+
+IDLE_WAIT_S = 0.5
+# How often a training run reads its cancel flag: a DB read of ~0.2 ms, so ~0.2% of a core.
+CANCEL_POLL_S = 0.1
+
+
+class CancelFlag:
+    """Called after each compiled step: True once the run's cancel flag is set in the DB."""
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self.engine, self.run_id = engine, run_id
+        self.next_poll = 0.0
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now < self.next_poll:
+            return False
+        self.next_poll = now + CANCEL_POLL_S
+        return state.cancel_requested(self.engine, self.run_id)
+
+
+def main(db_url: str, data_dir: str, name: str, wake: Any) -> None:
+    """Process entry: claim runs from the DB queue until the parent stops us."""
+    die_with_parent()
+    parent = os.getppid()
+    quiet_tensorflow()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+    from app.db import make_engine
+    from app.ml.training import train_run, warm_up
+    from app.paths import DataPaths
+
+    warm_up()
+    engine = make_engine(db_url)
+    paths = DataPaths(Path(data_dir))
+    while True:
+        run_id = state.claim_next(engine, name)
+        if run_id is None:
+            if os.getppid() != parent:  # orphaned where PR_SET_PDEATHSIG is not available
+                return
+            wake.wait(IDLE_WAIT_S)
+            wake.clear()
+            continue
+        train_run(engine, paths, run_id, CancelFlag(engine, run_id))

@@ -1,0 +1,231 @@
+"""Runs as the API and the pages use them: submit, read, list, cancel, resume, delete, and
+their files. Every decision about a run is made here (what may be cancelled, what a delete
+must stop first); the executor behind `Executor` only learns that there is work or a cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.config import Settings
+from app.errors import Conflict, NotFound
+from app.executors import Executor
+from app.interop.run_export import export_run
+from app.models import (
+    ACTIVE,
+    AUTO_STEPS_PER_EXECUTION,
+    FINISHED,
+    RESUMABLE,
+    Architecture,
+    Dataset,
+    Run,
+    RunCreate,
+    RunPublic,
+    RunsPublic,
+    RunStatus,
+)
+from app.paths import DataPaths
+from app.predictions.service import Predictions
+from app.runs import state
+from app.runs.plan import plan_run
+
+INLINE = "inline"  # the snapshot's name for a stack sent with the run, not saved
+STOP_WAIT_S = 10.0  # a running run stops within a compiled step; wait this long at most
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"No run with id {run_id}.")
+    return run
+
+
+def _names(session: Session, runs: list[Run]) -> tuple[dict[int, str], dict[int, str]]:
+    """Current names of the runs' saved architectures and datasets, one query each."""
+    architecture_ids = {r.architecture_id for r in runs if r.architecture_id is not None}
+    dataset_ids = {r.dataset_id for r in runs if r.dataset_id is not None}
+    architectures = session.exec(
+        select(Architecture.id, Architecture.name).where(col(Architecture.id).in_(architecture_ids))
+    ).all()
+    datasets = session.exec(
+        select(Dataset.id, Dataset.name).where(col(Dataset.id).in_(dataset_ids))
+    ).all()
+    return {i: n for i, n in architectures if i}, {i: n for i, n in datasets if i}
+
+
+def _public(
+    session: Session,
+    run: Run,
+    history: list[dict[str, Any]] | None = None,
+    names: tuple[dict[int, str], dict[int, str]] | None = None,
+) -> RunPublic:
+    by_architecture, by_dataset = names or _names(session, [run])
+    snapshot = run.stack.get("name")
+    per_class = None
+    if run.confusion:
+        # Recall per class: the share of each true class predicted right.
+        per_class = [r[i] / sum(r) if sum(r) else None for i, r in enumerate(run.confusion)]
+    assert run.id is not None
+    return RunPublic(
+        **run.model_dump(),
+        architecture_name=by_architecture.get(run.architecture_id or 0)
+        or (snapshot if snapshot != INLINE else None),
+        dataset_name=by_dataset.get(run.dataset_id or 0),
+        history=state.history(session, run.id) if history is None else history,
+        per_class_accuracy=per_class,
+    )
+
+
+def read_run(session: Session, run_id: int) -> RunPublic:
+    return _public(session, get_run(session, run_id))
+
+
+def list_runs(
+    session: Session,
+    *,
+    status: RunStatus | None = None,
+    architecture_id: int | None = None,
+    dataset_id: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> RunsPublic:
+    """Runs, newest first, filtered by status, architecture or dataset."""
+    query = select(Run)
+    filters = ((Run.status, status), (Run.architecture_id, architecture_id),
+               (Run.dataset_id, dataset_id))  # fmt: skip
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = list(session.exec(query.order_by(col(Run.id).desc()).offset(offset).limit(limit)))
+    # One query for every listed run's history and one per name table, not one per run.
+    found = state.histories(session, [r.id for r in rows if r.id is not None])
+    names = _names(session, rows)
+    return RunsPublic(data=[_public(session, r, found[r.id or 0], names) for r in rows],
+                      count=count)  # fmt: skip
+
+
+def _stack(session: Session, body: RunCreate) -> tuple[dict[str, Any], int | None]:
+    if body.architecture is not None:
+        return body.architecture, None
+    saved = session.get(Architecture, body.architecture_id)
+    if saved is None:
+        raise NotFound(f"No architecture with id {body.architecture_id}.")
+    return saved.model_dump(include={"name", "input_shape", "layers", "compile"}), saved.id
+
+
+def submit_run(
+    session: Session, settings: Settings, executor: Executor, body: RunCreate
+) -> RunPublic:
+    """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
+    stack, architecture_id = _stack(session, body)
+    dataset = session.get(Dataset, body.dataset_id)
+    if dataset is None:
+        raise NotFound(f"No dataset with id {body.dataset_id}.")
+    if body.compile is not None:
+        stack = {**stack, "compile": body.compile}
+    plan = plan_run(stack, dataset, body.fit, settings.max_layers, settings.max_params)
+    fit = body.fit.model_dump()
+    fit["seed"] = fit["seed"] if fit["seed"] is not None else random.randrange(2**31)
+    run = Run(
+        architecture_id=architecture_id,
+        dataset_id=body.dataset_id,
+        stack={"name": stack.get("name", INLINE), **plan.stack.as_json()},
+        fit=fit,
+        preprocessing=plan.preprocessing,
+    )
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    assert run.id is not None
+    executor.submit(run.id)
+    return _public(session, run)
+
+
+def cancel_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
+    """Cancel a queued run at once; ask a running one to stop within one compiled step."""
+    run = get_run(session, run_id)
+    if run.status in FINISHED:
+        raise Conflict(
+            f"Run {run_id} is already {run.status}; only queued or running runs can be cancelled."
+        )
+    if run.cancel_requested:
+        raise Conflict(f"Run {run_id} is already being cancelled.")
+    if state.request_cancel(session.get_bind(), run_id) is RunStatus.RUNNING:  # type: ignore[arg-type]
+        executor.cancel(run_id)
+    session.refresh(run)
+    return _public(session, run)
+
+
+def resume_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
+    """Queue a cancelled or interrupted run again, from its last completed epoch."""
+    run = get_run(session, run_id)
+    if run.status not in RESUMABLE or not state.requeue(session.get_bind(), run_id):  # type: ignore[arg-type]
+        raise Conflict(
+            f"Run {run_id} is {run.status}; only cancelled or interrupted runs can be resumed."
+        )
+    executor.submit(run_id)
+    session.refresh(run)
+    return _public(session, run)
+
+
+async def delete_run(
+    session: Session, paths: DataPaths, executor: Executor, predictions: Predictions, run_id: int
+) -> None:
+    """Stop the run if it is going (waiting up to STOP_WAIT_S), then delete it and its files."""
+    run = get_run(session, run_id)
+    if run.status in ACTIVE:
+        if state.request_cancel(session.get_bind(), run_id) is RunStatus.RUNNING:  # type: ignore[arg-type]
+            executor.cancel(run_id)
+        for _ in range(int(STOP_WAIT_S / 0.1)):
+            session.refresh(run)
+            if run.status not in ACTIVE:
+                break
+            await asyncio.sleep(0.1)
+    session.delete(run)
+    session.commit()
+    predictions.forget(run_id)
+    shutil.rmtree(paths.run(run_id), ignore_errors=True)
+
+
+def history_csv(session: Session, run_id: int) -> str:
+    """The history as CSV: the tutorial's pd.DataFrame(history.history)."""
+    get_run(session, run_id)
+    rows = state.history(session, run_id)
+    keys = ["epoch", *sorted({k for row in rows for k in row} - {"epoch"})]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=keys, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def model_file(session: Session, paths: DataPaths, run_id: int) -> Path:
+    """The trained model (.keras); 409 until the run has completed."""
+    run = get_run(session, run_id)
+    path = paths.model(run_id)
+    if run.status != RunStatus.COMPLETED or not path.exists():
+        raise Conflict(f"Run {run_id} is {run.status}; its model is saved when it completes.")
+    return path
+
+
+def export_script(session: Session, run_id: int) -> str:
+    """A script that retrains this run to the same history (with the dataset's export.npz)."""
+    run = get_run(session, run_id)
+    steps = run.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION
+    return export_run(run.model_dump(), f"dataset-{run.dataset_id}.npz", steps)
+
+
+def queue_counts(session: Session) -> dict[str, int]:
+    """How many runs wait and how many train, for GET /api/health."""
+    query = select(Run.status, func.count()).where(col(Run.status).in_(ACTIVE))
+    counts = dict(session.exec(query.group_by(Run.status)).all())
+    return {status: counts.get(status, 0) for status in (RunStatus.QUEUED, RunStatus.RUNNING)}
