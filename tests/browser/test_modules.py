@@ -63,9 +63,8 @@ def test_page_loads_its_module_without_errors(page: Page, path: str, run_page: s
     if path in CLASSIC:
         return
     assert ours[0][1] == "module", f"{ours[0][0]} is not loaded as a module"
-    assert not any(src == "/static/app.js" for src, _ in scripts), "app.js is for classic pages only"
+    assert all(src != "/static/app.js" for src, _ in scripts), "app.js is for classic pages only"
     # (An element's id is a window property too: <div id="flash"> is window.flash.)
-    leaked = page.evaluate(
-        "(names) => names.filter((n) => n in window && !(window[n] instanceof Element))", OLD_GLOBALS
-    )
+    own = "(names) => names.filter((n) => n in window && !(window[n] instanceof Element))"
+    leaked = page.evaluate(own, OLD_GLOBALS)
     assert leaked == [], f"globals on a module page: {leaked}"
