@@ -56,6 +56,34 @@ def test_a_flat_model_reshapes_images(client):
     assert run["preprocessing"]["input"] == {"kind": "reshape", "shape": [64]}
 
 
+def test_input_dim_on_the_first_layer_is_the_input_shape(client):
+    """Dense(64, input_dim=64), as older tutorials write it, trains on the 8x8 digits."""
+    stack = {
+        "layers": [dense(64, activation="relu", input_dim=64), dense(10, activation="softmax")],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy"},
+    }
+    response = client.post("/api/runs", json=run_body(stack))
+    assert response.status_code == 202, response.text
+    run = response.json()
+    assert run["stack"]["input_shape"] == [64]
+    assert run["preprocessing"]["input"] == {"kind": "reshape", "shape": [64]}
+
+
+def test_an_embedding_input_dim_is_its_vocabulary_not_an_input_shape(client):
+    """Embedding's own input_dim must not be taken for the model's input shape."""
+    stack = {
+        "layers": [
+            {"type": "Flatten"},
+            {"type": "Embedding", "args": {"input_dim": 17, "output_dim": 4}},
+            {"type": "Flatten"},
+            dense(10, activation="softmax"),
+        ],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy"},
+    }
+    run = client.post("/api/runs", json=run_body(stack)).json()
+    assert run["stack"]["input_shape"] == [8, 8]  # from the dataset
+
+
 def test_categorical_loss_gets_one_hot_labels(client):
     run = client.post("/api/runs", json=run_body(mlp(loss="categorical_crossentropy"))).json()
     assert run["preprocessing"]["labels"] == "one_hot"
