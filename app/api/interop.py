@@ -23,12 +23,17 @@ MEDIA_TYPES = {"python": "text/x-python", "keras-json": "application/json"}
 class ImportIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "format": "python", "save": False,
-            "source": "model = Sequential([\n    Flatten(input_shape=(28, 28)),\n"
-                      "    Dense(64, activation='relu'),\n    Dense(10, activation='softmax')\n])",
-        }]},
-    )  # fmt: skip
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "python",
+                    "save": False,
+                    "source": "model = Sequential([\n    Flatten(input_shape=(28, 28)),\n"
+                    "    Dense(64, activation='relu'),\n    Dense(10, activation='softmax')\n])",
+                }
+            ]
+        },
+    )
     format: Literal["python", "keras-json"] = "python"
     source: str = Field(max_length=1_000_000, description="Pasted code, or model.to_json()")
     save: bool = False

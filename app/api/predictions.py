@@ -38,8 +38,11 @@ async def create_prediction(
     predictions.ready(run_id)  # 404/409 before reading any upload
     uploads = ([file] if file else []) + (files or [])
     if not uploads:
-        raise HTTPException(422, "Send an image in the multipart field `file` (or several in "
-                                 "`files`): PNG, JPEG, BMP, GIF or WebP.")  # fmt: skip
+        raise HTTPException(
+            422,
+            "Send an image in the multipart field `file` (or several in "
+            "`files`): PNG, JPEG, BMP, GIF or WebP.",
+        )
     check_invert(invert)
     images = [Image(upload.filename, await upload.read()) for upload in uploads]
     answers = await predictions.predict(run_id, images, k=k, invert=invert)

@@ -52,8 +52,14 @@ def read_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """Runs, newest first, filtered by status, architecture or dataset."""
-    return service.list_runs(session, status=status, architecture_id=architecture_id,
-                             dataset_id=dataset_id, offset=offset, limit=limit)  # fmt: skip
+    return service.list_runs(
+        session,
+        status=status,
+        architecture_id=architecture_id,
+        dataset_id=dataset_id,
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)

@@ -21,16 +21,21 @@ def read_keras_config(data: bytes, name: str) -> str:
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
-            raise KerasJsonError(f"{name!r} has {len(entries)} entries; a .keras file has a "
-                                 f"few. Refused.")  # fmt: skip
+            raise KerasJsonError(
+                f"{name!r} has {len(entries)} entries; a .keras file has a few. Refused."
+            )
         info = next((e for e in entries if e.filename == "config.json"), None)
         if info is None:
             found = ", ".join(e.filename for e in entries[:5]) or "nothing"
-            raise KerasJsonError(f"{name!r} has no config.json (found {found}); is it a Keras 3 "
-                                 f".keras file? Legacy .h5 files are not read.")  # fmt: skip
+            raise KerasJsonError(
+                f"{name!r} has no config.json (found {found}); is it a Keras 3 "
+                f".keras file? Legacy .h5 files are not read."
+            )
         if info.file_size > MAX_CONFIG_BYTES:
-            raise KerasJsonError(f"{name!r}: config.json is {info.file_size:,} bytes, over the "
-                                 f"cap of {MAX_CONFIG_BYTES:,}.")  # fmt: skip
+            raise KerasJsonError(
+                f"{name!r}: config.json is {info.file_size:,} bytes, over the "
+                f"cap of {MAX_CONFIG_BYTES:,}."
+            )
         with archive.open(info) as f:
             raw = f.read(MAX_CONFIG_BYTES + 1)  # never trust the declared size
         if len(raw) > MAX_CONFIG_BYTES:

@@ -186,8 +186,11 @@ class _Reader:
             what = self.snippet(node.func if isinstance(node, ast.Call) else node)
             raise _fail(node, f"{what} is not a Keras layer; only the catalog's layers are read")
         if ref.name in _CODE_LAYERS:
-            raise _fail(node, f"{ref.name} is not supported: it runs arbitrary code. Activation, "
-                              f"Rescaling or Reshape cover most of its uses")  # fmt: skip
+            raise _fail(
+                node,
+                f"{ref.name} is not supported: it runs arbitrary code. Activation, "
+                f"Rescaling or Reshape cover most of its uses",
+            )
         if ref.name in _INPUTS:
             return self.input(node, model)
         kind = LAYER_TYPES.get(ref.name)
@@ -198,16 +201,22 @@ class _Reader:
             )
         limit = _POSITIONAL.get(kind.name, len(kind.args))
         if len(node.args) > limit:
-            raise _fail(node.args[limit], f"{kind.name} takes at most {limit} positional "
-                                          f"argument(s); pass `{kind.args[limit].name}` and the "
-                                          f"rest by name")  # fmt: skip
+            raise _fail(
+                node.args[limit],
+                f"{kind.name} takes at most {limit} positional "
+                f"argument(s); pass `{kind.args[limit].name}` and the "
+                f"rest by name",
+            )
         args = {a.name: self.value(n) for a, n in zip(kind.args, node.args, strict=False)}
         entry: dict[str, Any] = {"type": kind.name, "args": args}
         for kw in node.keywords:
             if kw.arg is None or kw.arg in args:
                 raise _fail(kw, f"{kind.name}: name each argument once")
-            registry = INITIALIZERS if kw.arg.endswith("initializer") else (
-                REGULARIZERS if kw.arg.endswith("regularizer") else None)  # fmt: skip
+            registry = (
+                INITIALIZERS
+                if kw.arg.endswith("initializer")
+                else (REGULARIZERS if kw.arg.endswith("regularizer") else None)
+            )
             if kw.arg == "name":
                 entry["name"] = self.value(kw.value)
             else:
@@ -306,8 +315,13 @@ class _Reader:
         call = stmt.value if isinstance(stmt, ast.Assign | ast.Expr) else None
         if isinstance(call, ast.Call):
             ref = self.ref(call.func)
-            if isinstance(stmt, ast.Assign) and ref and ref.name == "Sequential" and len(
-                    stmt.targets) == 1 and ref.module in {(), ("models",)}:  # fmt: skip
+            if (
+                isinstance(stmt, ast.Assign)
+                and ref
+                and ref.name == "Sequential"
+                and len(stmt.targets) == 1
+                and ref.module in {(), ("models",)}
+            ):
                 return self.sequential(ast.unparse(stmt.targets[0]), call)
             owner = call.func.value if isinstance(call.func, ast.Attribute) else None
             model = self.models.get(ast.unparse(owner)) if owner else None
@@ -322,13 +336,15 @@ class _Reader:
 def import_python(source: str) -> dict[str, Any]:
     """The Sequential model a Python source builds, as an architecture; never runs the source."""
     if len(source) > MAX_SOURCE_CHARS:
-        raise ImportProblem(f"the source has {len(source)} characters; the limit is "
-                            f"{MAX_SOURCE_CHARS}", 1, 1)  # fmt: skip
+        raise ImportProblem(
+            f"the source has {len(source)} characters; the limit is {MAX_SOURCE_CHARS}", 1, 1
+        )
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
-        raise ImportProblem(f"not valid Python: {error.msg}", error.lineno or 1,
-                            error.offset or 1) from None  # fmt: skip
+        raise ImportProblem(
+            f"not valid Python: {error.msg}", error.lineno or 1, error.offset or 1
+        ) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise ImportProblem(f"not valid Python: {error}", 1, 1) from None
     reader = _Reader(source)
@@ -345,7 +361,11 @@ def import_python(source: str) -> dict[str, Any]:
             1,
             1,
         )
-    architecture = {"name": model.name, "input_shape": model.input_shape,
-                    "layers": model.layers, "compile": model.compile}  # fmt: skip
+    architecture = {
+        "name": model.name,
+        "input_shape": model.input_shape,
+        "layers": model.layers,
+        "compile": model.compile,
+    }
     ignored = sorted(reader.ignored, key=lambda entry: entry["line"])
     return {"architecture": architecture, "fit": model.fit, "ignored": ignored}

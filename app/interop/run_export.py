@@ -67,11 +67,13 @@ def _prepare_lines(prep: dict[str, Any], twin_axes: tuple[int, ...] | None) -> l
         lines.append(f"    x = x.transpose(0, *{literal([a + 1 for a in twin_axes])})")
     lines += ["    return np.ascontiguousarray(x)", "", "", "def prepare_y(y):"]
     classes = len(prep["class_names"])
-    lines.append({
-        "one_hot": f"    return np.eye({classes}, dtype='float32')[y]",
-        "binary": "    return y.astype('float32').reshape(-1, 1)",
-        "value": "    return y.astype('float32').reshape(-1, 1)",
-    }.get(prep["labels"], "    return y.astype('int32')"))  # fmt: skip
+    lines.append(
+        {
+            "one_hot": f"    return np.eye({classes}, dtype='float32')[y]",
+            "binary": "    return y.astype('float32').reshape(-1, 1)",
+            "value": "    return y.astype('float32').reshape(-1, 1)",
+        }.get(prep["labels"], "    return y.astype('int32')")
+    )
     return lines
 
 
@@ -91,8 +93,10 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
     if needs_twin(stack):
         stack, twin_axes = cpu_twin(stack)
     classes = sorted({layer.type.name for layer in stack.layers})
-    calls = [layer_call(layer, stack.input_shape if i == 0 else None)
-             for i, layer in enumerate(stack.layers)]  # fmt: skip
+    calls = [
+        layer_call(layer, stack.input_shape if i == 0 else None)
+        for i, layer in enumerate(stack.layers)
+    ]
     compile_ = compile_lines(stack.compile)
     compile_[-1] = f"    steps_per_execution={steps_per_execution},\n)"
     if fit["validation"] == "test":
@@ -105,47 +109,67 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
         )
     else:
         validation = "x_val = y_val = None"
-    twin_note = (["# TensorFlow's CPU kernels run only channels_last convolutions: this is",
-                  "# the run's channels_last twin (same weights), fed transposed inputs."]
-                 if twin_axes else [])  # fmt: skip
-    return "\n".join([
-        f"# Run {run['id']} ({run['stack'].get('name', 'model')}): exported from Layerstack.",
-        "# Trains the same model on the same data with the same seed and the same batches,",
-        "# so the history matches the run's. Needs the dataset file next to it.",
-        "import json", "", "import numpy as np", "import tensorflow as tf",
-        "from tensorflow.keras.models import Sequential",
-        "from tensorflow.keras.layers import " + ", ".join(classes), "",
-        f"SEED, EPOCHS, BATCH_SIZE, SHUFFLE = {fit['seed']}, {fit['epochs']}, "
-        f"{fit['batch_size']}, {fit['shuffle']}",
-        PIPELINE, "", *_prepare_lines(prep, twin_axes), "", "",
-        "tf.keras.utils.set_random_seed(SEED)  # first: the weights are drawn when built",
-        *twin_note, "model = Sequential([", *(f"    {call}," for call in calls), "])",
-        "model.summary()", *compile_, "",
-        f"data = np.load({dataset_file!r})",
-        "x_train, y_train = prepare_x(data['x_train']), prepare_y(data['y_train'])",
-        "x_test, y_test = (prepare_x(data['x_test']), prepare_y(data['y_test'])) "
-        "if 'x_test' in data else (None, None)",
-        validation,
-        "batches = EpochBatches(x_train, y_train)",
-        "validation = (x_val, y_val) if x_val is not None else None",
-        "history = model.fit(batches.dataset, epochs=EPOCHS, validation_data=validation,",
-        f"                    validation_batch_size=BATCH_SIZE, callbacks=[{_callbacks(fit)}],",
-        "                    verbose=2)",
-        "if x_test is not None:",
-        "    print(model.evaluate(x_test, y_test, batch_size=BATCH_SIZE, return_dict=True))",
-        "with open('history.json', 'w') as f:",
-        "    json.dump(history.history, f)",
-        "",
-        "try:  # the tutorial's history plot, where pandas and matplotlib are installed",
-        "    import matplotlib.pyplot as plt",
-        "    import pandas as pd",
-        "except ImportError:",
-        "    pass",
-        "else:",
-        "    df = pd.DataFrame(history.history)",
-        "    plt.plot(df['loss'])",
-        "    plt.xlabel('epoch')",
-        "    plt.ylabel('loss')",
-        "    plt.show()",
-        "",
-    ])  # fmt: skip
+    twin_note = (
+        [
+            "# TensorFlow's CPU kernels run only channels_last convolutions: this is",
+            "# the run's channels_last twin (same weights), fed transposed inputs.",
+        ]
+        if twin_axes
+        else []
+    )
+    return "\n".join(
+        [
+            f"# Run {run['id']} ({run['stack'].get('name', 'model')}): exported from Layerstack.",
+            "# Trains the same model on the same data with the same seed and the same batches,",
+            "# so the history matches the run's. Needs the dataset file next to it.",
+            "import json",
+            "",
+            "import numpy as np",
+            "import tensorflow as tf",
+            "from tensorflow.keras.models import Sequential",
+            "from tensorflow.keras.layers import " + ", ".join(classes),
+            "",
+            f"SEED, EPOCHS, BATCH_SIZE, SHUFFLE = {fit['seed']}, {fit['epochs']}, "
+            f"{fit['batch_size']}, {fit['shuffle']}",
+            PIPELINE,
+            "",
+            *_prepare_lines(prep, twin_axes),
+            "",
+            "",
+            "tf.keras.utils.set_random_seed(SEED)  # first: the weights are drawn when built",
+            *twin_note,
+            "model = Sequential([",
+            *(f"    {call}," for call in calls),
+            "])",
+            "model.summary()",
+            *compile_,
+            "",
+            f"data = np.load({dataset_file!r})",
+            "x_train, y_train = prepare_x(data['x_train']), prepare_y(data['y_train'])",
+            "x_test, y_test = (prepare_x(data['x_test']), prepare_y(data['y_test'])) "
+            "if 'x_test' in data else (None, None)",
+            validation,
+            "batches = EpochBatches(x_train, y_train)",
+            "validation = (x_val, y_val) if x_val is not None else None",
+            "history = model.fit(batches.dataset, epochs=EPOCHS, validation_data=validation,",
+            f"                    validation_batch_size=BATCH_SIZE, callbacks=[{_callbacks(fit)}],",
+            "                    verbose=2)",
+            "if x_test is not None:",
+            "    print(model.evaluate(x_test, y_test, batch_size=BATCH_SIZE, return_dict=True))",
+            "with open('history.json', 'w') as f:",
+            "    json.dump(history.history, f)",
+            "",
+            "try:  # the tutorial's history plot, where pandas and matplotlib are installed",
+            "    import matplotlib.pyplot as plt",
+            "    import pandas as pd",
+            "except ImportError:",
+            "    pass",
+            "else:",
+            "    df = pd.DataFrame(history.history)",
+            "    plt.plot(df['loss'])",
+            "    plt.xlabel('epoch')",
+            "    plt.ylabel('loss')",
+            "    plt.show()",
+            "",
+        ]
+    )

@@ -30,7 +30,8 @@ def ranked(p: np.ndarray, names: list[str], k: int, threshold: float) -> dict[st
         "label": names[best],
         "index": best,
         "probability": float(p[best]),
-        "top_k": [{"label": names[i], "index": int(i), "probability": float(p[i])}
-                  for i in order[:k]],
+        "top_k": [
+            {"label": names[i], "index": int(i), "probability": float(p[i])} for i in order[:k]
+        ],
         "low_confidence": bool(p[best] < threshold),
-    }  # fmt: skip
+    }

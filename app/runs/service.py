@@ -99,8 +99,11 @@ def list_runs(
 ) -> RunsPublic:
     """Runs, newest first, filtered by status, architecture or dataset."""
     query = select(Run)
-    filters = ((Run.status, status), (Run.architecture_id, architecture_id),
-               (Run.dataset_id, dataset_id))  # fmt: skip
+    filters = (
+        (Run.status, status),
+        (Run.architecture_id, architecture_id),
+        (Run.dataset_id, dataset_id),
+    )
     for column, value in filters:
         if value is not None:
             query = query.where(column == value)
@@ -109,8 +112,9 @@ def list_runs(
     # One query for every listed run's history and one per name table, not one per run.
     found = state.histories(session, [r.id for r in rows if r.id is not None])
     names = _names(session, rows)
-    return RunsPublic(data=[_public(session, r, found[r.id or 0], names) for r in rows],
-                      count=count)  # fmt: skip
+    return RunsPublic(
+        data=[_public(session, r, found[r.id or 0], names) for r in rows], count=count
+    )
 
 
 def _stack(session: Session, body: RunCreate) -> tuple[dict[str, Any], int | None]:

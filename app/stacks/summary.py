@@ -11,27 +11,17 @@ from typing import Any
 
 from app.catalog import Invalid, Problem, ShapeError
 from app.catalog.shapes import Shape, fmt, insert_fix, reshape_target
+from app.models import SummaryRow
 from app.stacks.advice import find_warnings
 from app.stacks.stack import CheckedLayer, CheckedStack, check_stack
 
 BYTES_PER_PARAM = 4  # float32 weights
 
 
-@dataclass(frozen=True)
-class LayerRow:
-    index: int
-    name: str
-    type: str
-    output_shape: list[int | None] | None
-    params: int
-    trainable_params: int
-    non_trainable_params: int
-
-
 @dataclass
 class Summary:
     input_shape: list[int | None] | None
-    layers: list[LayerRow]
+    layers: list[SummaryRow]
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -59,7 +49,7 @@ class Summary:
             "input_shape": self.input_shape,
             "output_shape": self.output_shape,
             "built": self.built,
-            "layers": [row.__dict__ for row in self.layers],
+            "layers": [row.model_dump() for row in self.layers],
             "total_params": self.total_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
@@ -101,26 +91,30 @@ def _infer(layer: CheckedLayer, index: int, shape: Shape) -> tuple[Shape, int, i
     return out.shape, out.trainable, out.non_trainable
 
 
+def _row(
+    index: int, layer: CheckedLayer, shape: list[int | None] | None, trainable: int, frozen: int
+) -> SummaryRow:
+    return SummaryRow(
+        index=index,
+        name=layer.name,
+        type=layer.type.name,
+        output_shape=shape,
+        params=trainable + frozen,
+        trainable_params=trainable,
+        non_trainable_params=frozen,
+    )
+
+
 def summarize(stack: CheckedStack, max_params: int | None = None) -> Summary:
     """The summary of a checked stack, or Invalid naming the first layer that cannot build."""
     shape = stack.input_shape
-    rows: list[LayerRow] = []
+    rows: list[SummaryRow] = []
     for index, layer in enumerate(stack.layers):
         if shape is None:  # unbuilt, as Keras shows a Sequential with no input shape
-            rows.append(LayerRow(index, layer.name, layer.type.name, None, 0, 0, 0))
+            rows.append(_row(index, layer, None, 0, 0))
             continue
         shape, trainable, frozen = _infer(layer, index, shape)
-        rows.append(
-            LayerRow(
-                index,
-                layer.name,
-                layer.type.name,
-                [None, *shape],
-                trainable + frozen,
-                trainable,
-                frozen,
-            )
-        )
+        rows.append(_row(index, layer, [None, *shape], trainable, frozen))
     summary = Summary(list(stack.input_shape) if stack.input_shape else None, rows)
     if max_params is not None and summary.total_params > max_params:
         biggest = max(rows, key=lambda r: r.params)
