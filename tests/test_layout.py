@@ -52,7 +52,7 @@ def strings(tree: ast.Module) -> Iterator[ast.Constant]:
     for node in ast.walk(tree):
         is_string = isinstance(node, ast.Constant) and isinstance(node.value, str)
         if is_string and id(node) not in docstrings:
-            yield node  # type: ignore[misc]
+            yield node
 
 
 def test_only_app_ml_imports_tensorflow_or_keras():
