@@ -10,7 +10,7 @@ from typing import Any
 
 from app.catalog.args import Arg, ArgError, Bool, Choice, Float, Int
 from app.catalog.objects import ObjectSpec, Registry, strip_module
-from app.catalog.problems import Invalid, Problem, article, received
+from app.catalog.problems import Invalid, Problem, article, invalid, received
 
 
 def _lr(default: float) -> Arg:
@@ -200,26 +200,18 @@ def check_compile(value: Any) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        raise Invalid(
-            [
-                Problem(
-                    loc,
-                    f"Expected an object for `compile`. {received('compile', value)}.",
-                    "compile_type",
-                    value,
-                )
-            ]
+        raise invalid(
+            loc,
+            f"Expected an object for `compile`. {received('compile', value)}.",
+            "compile_type",
+            value,
         )
     unknown = [k for k in value if k not in COMPILE_FIELDS]
     if unknown:
-        raise Invalid(
-            [
-                Problem(
-                    (*loc, unknown[0]),
-                    f"`compile` has no field `{unknown[0]}`; it takes {', '.join(COMPILE_FIELDS)}.",
-                    "compile_field",
-                )
-            ]
+        raise invalid(
+            (*loc, unknown[0]),
+            f"`compile` has no field `{unknown[0]}`; it takes {', '.join(COMPILE_FIELDS)}.",
+            "compile_field",
         )
     out: dict[str, Any] = {}
     for field, (registry, default) in COMPILE_FIELDS.items():

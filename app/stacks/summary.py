@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog import Invalid, Problem, ShapeError
+from app.catalog.problems import invalid
 from app.catalog.shapes import Shape, fmt, insert_fix, reshape_target
 from app.models import SummaryRow
 from app.stacks.advice import find_warnings
@@ -87,7 +88,7 @@ def _infer(layer: CheckedLayer, index: int, shape: Shape) -> tuple[Shape, int, i
     except ShapeError as error:
         fix = {**error.fix, "index": index} if error.fix else None
         msg = f"{layer.label(index)}: {error.message}"
-        raise Invalid([Problem(("layers", index), msg, "layer_shape", list(shape), fix)]) from None
+        raise invalid(("layers", index), msg, "layer_shape", list(shape), fix) from None
     return out.shape, out.trainable, out.non_trainable
 
 
@@ -118,18 +119,14 @@ def summarize(stack: CheckedStack, max_params: int | None = None) -> Summary:
     summary = Summary(list(stack.input_shape) if stack.input_shape else None, rows)
     if max_params is not None and summary.total_params > max_params:
         biggest = max(rows, key=lambda r: r.params)
-        raise Invalid(
-            [
-                Problem(
-                    ("layers", biggest.index),
-                    f"The model has {summary.total_params:,} parameters, over the cap of "
-                    f"{max_params:,} (MAX_PARAMS). The largest is "
-                    f"{stack.layers[biggest.index].label(biggest.index)} with {biggest.params:,}: "
-                    f"use fewer units or filters, or add pooling before Flatten.",
-                    "model_too_large",
-                    summary.total_params,
-                )
-            ]
+        raise invalid(
+            ("layers", biggest.index),
+            f"The model has {summary.total_params:,} parameters, over the cap of "
+            f"{max_params:,} (MAX_PARAMS). The largest is "
+            f"{stack.layers[biggest.index].label(biggest.index)} with {biggest.params:,}: "
+            f"use fewer units or filters, or add pooling before Flatten.",
+            "model_too_large",
+            summary.total_params,
         )
     summary.warnings = find_warnings(stack, summary)
     return summary
