@@ -1,41 +1,10 @@
-// The datasets page: the list, and an upload form sent with XMLHttpRequest (fetch cannot
-// report upload progress) so that a large zip or IDX file shows how far it has got.
-"use strict";
+// The datasets page's upload form, sent with XMLHttpRequest (fetch cannot report upload
+// progress) so that a large zip or IDX file shows how far it has got. The list beside it is
+// the server's: after an upload htmx fetches it again, with the new row highlighted.
+import { $, ApiError, el, fmtBytes, fmtInt, fmtShape, safeJson } from "./common.js";
+import "./hx-flash.js";
 
-const $ = (id) => document.getElementById(id);
 const form = $("upload-form");
-
-// ---------------------------------------------------------------------------- the list
-
-function classesText(names) {
-  const shown = names.slice(0, 5).join(", ");
-  return `${names.length}: ${shown}${names.length > 5 ? ", …" : ""}`;
-}
-
-function datasetRow(d, highlight) {
-  return el("tr", { class: d.id === highlight ? "new" : undefined, "data-testid": `dataset-row-${d.id}` },
-    el("td", {}, el("a", { href: `/datasets/${d.id}`, text: d.name })),
-    el("td", { text: d.builtin ? "built in" : d.format }),
-    el("td", { class: "num", text: fmtInt(d.num_train) }),
-    el("td", { class: "num", text: fmtInt(d.num_test) }),
-    el("td", { text: fmtShape(d.input_shape) }),
-    el("td", { text: classesText(d.class_names) }));
-}
-
-async function loadList(highlight) {
-  const answer = await api.get("/api/datasets?limit=500");
-  $("dataset-rows").replaceChildren(...answer.data.map((d) => datasetRow(d, highlight)));
-  $("datasets-empty").hidden = answer.data.length > 0;
-}
-
-// ---------------------------------------------------------------------------- progress
-
-function fmtBytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
 
 function setProgress(percent, text) {
   const bar = $("upload-progress");
@@ -44,8 +13,6 @@ function setProgress(percent, text) {
   bar.setAttribute("aria-valuenow", String(Math.round(percent)));
   $("upload-status").textContent = text;
 }
-
-// ---------------------------------------------------------------------------- sending
 
 // Only the fields a person filled in: an empty test_fraction would be a 422, not a default.
 function formBody() {
@@ -56,7 +23,7 @@ function formBody() {
   return body;
 }
 
-// Resolves with the parsed dataset, or rejects with an ApiError like app.js's api.post.
+// Resolves with the imported dataset, or rejects with an ApiError, as api.post would.
 function send(body) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -77,8 +44,6 @@ function send(body) {
     xhr.send(body);
   });
 }
-
-// ---------------------------------------------------------------------------- answers
 
 function showImported(d) {
   const skipped = d.skipped || [];
@@ -129,7 +94,7 @@ async function upload(event) {
     setProgress(100, "Done.");
     showImported(dataset);
     form.reset();
-    await loadList(dataset.id);
+    await window.htmx.ajax("GET", `/datasets?highlight=${dataset.id}`, { target: "#dataset-list" });
   } catch (error) {
     $("upload-status").textContent = "The upload was refused.";
     showProblems(error.problems && error.problems.length ? error.problems : [{ msg: error.message }]);
@@ -139,4 +104,3 @@ async function upload(event) {
 }
 
 form.addEventListener("submit", upload);
-loadList().catch((error) => flash(`Could not load the datasets: ${error.message}`));

@@ -1,79 +1,27 @@
-// The runs list: status, what was trained on what, best validation score, duration; ticked
-// runs get their loss curves overlaid in one uPlot chart. The list refreshes itself while
-// some run is still queued or running.
-"use strict";
+// The runs list's overlay chart: tick runs to draw their loss curves together (uPlot). The
+// table is the server's, swapped by htmx; this module only reads which rows are ticked, keeps
+// the ticks across swaps, and fetches each ticked run's history from the JSON API.
+import { api, COLORS, flash } from "./common.js";
+import "./hx-flash.js";
 
-const $ = (id) => document.getElementById(id);
-const COLORS = ["#3056d3", "#d9730d", "#067647", "#b42318", "#7a5af8", "#0e9384", "#c11574", "#475467"];
-const REFRESH_MS = 3000;
 const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
-const state = { runs: [], names: { architectures: {}, datasets: {} }, ticked: new Set(), plot: null };
+const GOING = new Set(["queued", "running"]);
+const chart = document.getElementById("overlay-chart");
+const ticked = new Set();  // run ids, across filters, pages and live row swaps
+const histories = new Map();  // run id -> history; a finished run's never changes
+let plot = null;
+let drawing = 0;  // only the latest draw may touch the chart
 
-// ---------------------------------------------------------------------------- one row
-
-// The best validation score in the history: max val_accuracy, else min val_loss.
-function bestValidation(history) {
-  const pick = (key, better) => {
-    const rows = history.filter((h) => typeof h[key] === "number");
-    if (!rows.length) return null;
-    const best = rows.reduce((a, b) => (better(b[key], a[key]) ? b : a));
-    return `${key} ${best[key].toFixed(4)} (epoch ${best.epoch})`;
-  };
-  return pick("val_accuracy", (a, b) => a > b) || pick("val_loss", (a, b) => a < b) || "–";
+function rows() {
+  return [...document.querySelectorAll("#runs-body tr[data-run-id]")];
 }
 
-function duration(run) {
-  if (!run.started_at) return "–";
-  const end = run.finished_at ? new Date(run.finished_at) : new Date();
-  const s = Math.max(0, (end - new Date(run.started_at)) / 1000);
-  const text = s < 90 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return run.finished_at ? text : `${text} so far`;
-}
-
-// Runs keep a snapshot of their stack; a saved architecture's current name is nicer.
-function architectureName(run) {
-  const saved = state.names.architectures[run.architecture_id];
-  if (saved) return saved;
-  return run.stack.name && run.stack.name !== "inline" ? run.stack.name : "inline stack";
-}
-
-function datasetName(run) {
-  if (run.dataset_id === null) return "deleted";
-  return state.names.datasets[run.dataset_id] || `#${run.dataset_id}`;
-}
-
-function runRow(run) {
-  const box = el("input", {
-    type: "checkbox", "aria-label": `Compare run ${run.id}`, "data-testid": `compare-${run.id}`,
-    checked: state.ticked.has(run.id), disabled: run.history.length === 0,
-    onchange: (event) => tick(run.id, event.target.checked),
-  });
-  const started = run.started_at ? new Date(run.started_at).toLocaleString() : "not yet";
-  return el("tr", { "data-testid": `run-row-${run.id}`, "data-run-id": run.id },
-    el("td", {}, box),
-    el("td", {}, el("a", { href: `/runs/${run.id}`, text: `#${run.id}` })),
-    el("td", {}, el("span", { class: `badge ${run.status}`, text: run.status })),
-    el("td", { text: architectureName(run) }),
-    el("td", {}, run.dataset_id === null
-      ? "deleted"
-      : el("a", { href: `/datasets/${run.dataset_id}`, text: datasetName(run) })),
-    el("td", { class: "num", text: `${run.epochs_done} / ${run.fit.epochs}` }),
-    el("td", { class: "num", text: bestValidation(run.history) }),
-    el("td", { class: "num", text: duration(run) }),
-    el("td", { class: "small muted started", text: started }));
-}
-
-function drawTable() {
-  $("runs-body").replaceChildren(...state.runs.map(runRow));
-  $("runs-empty").hidden = state.runs.length > 0;
-}
-
-// ---------------------------------------------------------------------------- the overlay
-
-function tick(runId, on) {
-  if (on) state.ticked.add(runId);
-  else state.ticked.delete(runId);
-  drawOverlay();
+async function history(row) {
+  const id = Number(row.dataset.runId);
+  if (GOING.has(row.dataset.status) || !histories.has(id)) {
+    histories.set(id, (await api.get(`/api/runs/${id}`)).history);
+  }
+  return histories.get(id);
 }
 
 // uPlot wants one shared x axis: epochs 1..longest, with gaps (null) where a run is shorter.
@@ -100,53 +48,49 @@ function overlayData(runs) {
   return { series, data };
 }
 
-function drawOverlay() {
-  const container = $("overlay-chart");
-  const runs = state.runs.filter((r) => state.ticked.has(r.id) && r.history.length);
+async function draw() {
+  const mine = ++drawing;
+  const chosen = rows().filter((row) => ticked.has(Number(row.dataset.runId)));
+  const runs = (await Promise.all(chosen.map(async (row) => ({
+    id: Number(row.dataset.runId), history: await history(row),
+  })))).filter((run) => run.history.length);
+  if (mine !== drawing) return;
   const { series, data } = overlayData(runs);
-  if (state.plot) state.plot.destroy();  // series change with every tick: rebuild
-  state.plot = null;
+  if (plot) plot.destroy();  // series change with every tick: rebuild
+  plot = null;
   if (series.length) {
-    const options = {
-      width: Math.max(200, container.clientWidth), height: 300,
+    plot = new window.uPlot({
+      width: Math.max(200, chart.clientWidth), height: 300,
       scales: { x: { time: false } },
       series: [{ label: "epoch" }, ...series],
       axes: [{ label: "epoch", incrs: EPOCH_STEPS }, { size: 56 }],
-    };
-    state.plot = new uPlot(options, data, container);
+    }, data, chart);
   }
-  container.dataset.points = String(data[0].length);
-  container.dataset.series = String(runs.length);
+  chart.dataset.points = String(data[0].length);
+  chart.dataset.series = String(runs.length);
 }
+
+function redraw() {
+  draw().catch((error) => flash(`Could not draw the curves: ${error.message}`));
+}
+
+document.addEventListener("change", (event) => {
+  const box = event.target.closest("[data-compare]");
+  if (!box) return;
+  if (box.checked) ticked.add(Number(box.dataset.compare));
+  else ticked.delete(Number(box.dataset.compare));
+  redraw();
+});
+
+// New rows from the server (a filter, a page, a running run's next epoch) keep their ticks;
+// a ticked row that changed brings its new epochs to the chart.
+document.body.addEventListener("htmx:load", (event) => {
+  const boxes = [...event.target.querySelectorAll("[data-compare]")];
+  if (event.target.matches("[data-compare]")) boxes.push(event.target);
+  for (const box of boxes) box.checked = ticked.has(Number(box.dataset.compare));
+  if (boxes.some((box) => box.checked) || ticked.size) redraw();
+});
 
 new ResizeObserver(() => {
-  const container = $("overlay-chart");
-  if (state.plot) state.plot.setSize({ width: Math.max(200, container.clientWidth), height: 300 });
-}).observe($("overlay-chart"));
-
-// ---------------------------------------------------------------------------- loading
-
-async function loadNames() {
-  // Names only decorate the table: without them it still shows ids.
-  const [architectures, datasets] = await Promise.all([
-    api.get("/api/architectures?limit=1000").catch(() => ({ data: [] })),
-    api.get("/api/datasets?limit=1000").catch(() => ({ data: [] })),
-  ]);
-  for (const a of architectures.data) state.names.architectures[a.id] = a.name;
-  for (const d of datasets.data) state.names.datasets[d.id] = d.name;
-}
-
-async function loadRuns() {
-  const answer = await api.get("/api/runs?limit=500");
-  state.runs = answer.data;
-  drawTable();
-  drawOverlay();
-  // Curves and durations of running runs change: look again in a moment.
-  if (state.runs.some((r) => r.status === "queued" || r.status === "running")) {
-    setTimeout(() => loadRuns().catch((error) => flash(error.message)), REFRESH_MS);
-  }
-}
-
-loadNames()
-  .then(loadRuns)
-  .catch((error) => flash(`Could not load the runs: ${error.message}`));
+  if (plot) plot.setSize({ width: Math.max(200, chart.clientWidth), height: 300 });
+}).observe(chart);
