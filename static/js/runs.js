@@ -6,11 +6,15 @@ import "./hx-flash.js";
 
 const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
 const GOING = new Set(["queued", "running"]);
-const chart = document.getElementById("overlay-chart");
 const ticked = new Set();  // run ids, across filters, pages and live row swaps
 const histories = new Map();  // run id -> history; a finished run's never changes
 let plot = null;
 let drawing = 0;  // only the latest draw may touch the chart
+// Looked up each time: going back restores the page from htmx's history cache, a new element.
+const chartBox = () => document.getElementById("overlay-chart");
+const resizer = new ResizeObserver(([entry]) => {
+  if (plot) plot.setSize({ width: Math.max(200, entry.contentRect.width), height: 300 });
+});
 
 function rows() {
   return [...document.querySelectorAll("#runs-body tr[data-run-id]")];
@@ -56,9 +60,13 @@ async function draw() {
   })))).filter((run) => run.history.length);
   if (mine !== drawing) return;
   const { series, data } = overlayData(runs);
+  const chart = chartBox();
   if (plot) plot.destroy();  // series change with every tick: rebuild
   plot = null;
+  chart.replaceChildren();  // and a copy of an old chart restored from the history cache
+  resizer.disconnect();
   if (series.length) {
+    resizer.observe(chart);
     plot = new window.uPlot({
       width: Math.max(200, chart.clientWidth), height: 300,
       scales: { x: { time: false } },
@@ -90,7 +98,6 @@ document.body.addEventListener("htmx:load", (event) => {
   for (const box of boxes) box.checked = ticked.has(Number(box.dataset.compare));
   if (boxes.some((box) => box.checked) || ticked.size) redraw();
 });
-
-new ResizeObserver(() => {
-  if (plot) plot.setSize({ width: Math.max(200, chart.clientWidth), height: 300 });
-}).observe(chart);
+document.body.addEventListener("htmx:historyRestore", () => {
+  if (ticked.size) redraw();
+});
