@@ -1,4 +1,6 @@
-"""Shared fixtures: a real SQLite file in a temporary data dir, and the app on top of it."""
+"""Shared fixtures: a real SQLite file in a temporary data dir, and the app on top of it.
+
+Constants and helpers live in tests/helpers/ (nothing imports from a conftest)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from app.config import Settings
 from app.main import create_app
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+# Before any test module imports a helper: the helpers' asserts (submit, wait_for,
+# assert_same_as_keras...) then explain a failure as a test's own asserts do.
+pytest.register_assert_rewrite("tests.helpers")
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def keras():
 def trainer(tmp_path_factory):
     """A real server with a training worker and the inference process, shared by the
     training and prediction tests so TensorFlow is imported once per process per session."""
-    from tests.live_server import LiveServer
+    from tests.helpers.live_server import LiveServer
 
     live = LiveServer(tmp_path_factory.mktemp("trainer") / "data", WORKERS="1", PREDICTORS="1")
     yield live.start()
@@ -52,10 +55,10 @@ def mnist_dataset(trainer) -> dict:
     """The real MNIST test set uploaded once to the shared server (8,000 train / 2,000 test)."""
     import httpx
 
-    mnist = SHARED_DATA / "mnist"
+    from tests.helpers.images import MNIST_IMAGES, MNIST_LABELS, mnist_file
+
     files = [
-        ("files", (name, (mnist / name).read_bytes()))
-        for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+        ("files", (name, mnist_file(name).read_bytes())) for name in (MNIST_IMAGES, MNIST_LABELS)
     ]
     response = httpx.post(
         f"{trainer.url}/api/datasets", data={"name": "mnist"}, files=files, timeout=120

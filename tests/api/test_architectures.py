@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.stacks import SEED_CNN, mlp
+from tests.helpers.stacks import SEED_CNN, mlp
 
 
 def test_create_read_update_delete(client):

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.stacks import SEED_CNN, dense, mlp, with_layers
+from tests.helpers.stacks import SEED_CNN, dense, mlp, with_layers
 
 
 def _loss(loss: Any) -> dict[str, Any]:

@@ -14,47 +14,9 @@ from PIL import Image
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SHARED_DATA
-
-MNIST = SHARED_DATA / "mnist"
-IMAGES, LABELS = MNIST / "t10k-images-idx3-ubyte.gz", MNIST / "t10k-labels-idx1-ubyte.gz"
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array.astype(np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def zip_bytes(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def class_zip(classes: int = 2, per_class: int = 3, size: int = 6) -> bytes:
-    rng = np.random.default_rng(1)
-    return zip_bytes({
-        f"c{c}/{i}.png": png(rng.integers(0, 255, (size, size))) for c in range(classes)
-        for i in range(per_class)
-    })  # fmt: skip
-
-
-def npz_bytes(**arrays: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows: list[str]) -> bytes:
-    return ("\n".join(rows) + "\n").encode()
-
-
-def post(client: TestClient, files: list[tuple[str, bytes]], **form: str):
-    parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
-    return client.post("/api/datasets", data={"name": "upload", **form}, files=parts)
+from tests.helpers.images import MNIST_IMAGES, MNIST_LABELS, mnist_file
+from tests.helpers.sprite import make_zip, sorted_classes
+from tests.helpers.uploads import class_zip, csv_bytes, npz_bytes, png, post, zip_bytes
 
 
 def leftovers(settings: Settings) -> list[str]:
@@ -97,8 +59,9 @@ def test_builtin_is_registered_once_across_restarts(settings):
 
 
 def test_real_mnist_idx_pair(client, settings):
-    response = post(client, [("t10k-images-idx3-ubyte.gz", IMAGES.read_bytes()),
-                             ("t10k-labels-idx1-ubyte.gz", LABELS.read_bytes())],
+    images, labels_gz = mnist_file(MNIST_IMAGES), mnist_file(MNIST_LABELS)
+    response = post(client, [("t10k-images-idx3-ubyte.gz", images.read_bytes()),
+                             ("t10k-labels-idx1-ubyte.gz", labels_gz.read_bytes())],
                     test_fraction="0.2")  # fmt: skip
     assert response.status_code == 201, response.text
     body = response.json()
@@ -108,8 +71,8 @@ def test_real_mnist_idx_pair(client, settings):
     folder = settings.data_dir / "datasets" / str(body["id"])
     x_train = np.load(folder / "x_train.npy", mmap_mode="r")
     assert isinstance(x_train, np.memmap)
-    raw = np.frombuffer(gzip.decompress(IMAGES.read_bytes()), np.uint8, offset=16)
-    labels = np.frombuffer(gzip.decompress(LABELS.read_bytes()), np.uint8, offset=8)
+    raw = np.frombuffer(gzip.decompress(images.read_bytes()), np.uint8, offset=16)
+    labels = np.frombuffer(gzip.decompress(labels_gz.read_bytes()), np.uint8, offset=8)
     y_all = np.concatenate([np.load(folder / "y_train.npy"), np.load(folder / "y_test.npy")])
     assert sorted(y_all.tolist()) == sorted(labels.tolist())
     assert body["class_counts"]["train"][7] + body["class_counts"]["test"][7] == 1028
@@ -273,8 +236,6 @@ def test_missing_name_or_files_is_422(client):
 
 
 def test_real_fashion_sprite_zip_over_http(client, settings, tmp_path):
-    from tests.datasets.sprite import make_zip, sorted_classes
-
     path = tmp_path / "fashion.zip"
     make_zip(path)
     response = post(client, [("fashion.zip", path.read_bytes())], test_fraction="0")

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.stacks import SEED_CNN
+from tests.helpers.stacks import SEED_CNN
 
 TUTORIAL_CNN = """
 from tensorflow.keras.models import Sequential

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.models import Run
 from app.runs import state
-from tests.stacks import dense, mlp
+from tests.helpers.stacks import dense, mlp
 
 
 def run_body(stack=None, **fit):

@@ -1,6 +1,6 @@
 """POST /api/summary: the live summary, identical to model.summary() (see tests/ml)."""
 
-from tests.stacks import SEED_CNN, dense, mlp, with_layers
+from tests.helpers.stacks import SEED_CNN, dense, mlp, with_layers
 
 
 def test_seed_cnn_summary_figures(client):

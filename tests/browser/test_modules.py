@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.stacks import mlp
+from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.stacks import mlp
+from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.stacks import mlp
+from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.browser
 

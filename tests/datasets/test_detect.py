@@ -9,7 +9,7 @@ import pytest
 
 from app.datasets.base import DatasetError, Upload
 from app.datasets.detect import detect_format
-from tests.conftest import SHARED_DATA
+from tests.helpers.images import MNIST_IMAGES, MNIST_LABELS, mnist_file
 
 
 def upload(tmp_path, name: str, data: bytes) -> Upload:
@@ -19,13 +19,12 @@ def upload(tmp_path, name: str, data: bytes) -> Upload:
 
 
 def test_real_mnist_gz_pair_is_idx_whatever_the_names(tmp_path):
-    mnist = SHARED_DATA / "mnist"
     files = [
-        upload(tmp_path, "a.csv", (mnist / "t10k-images-idx3-ubyte.gz").read_bytes()),
-        upload(tmp_path, "b.zip", (mnist / "t10k-labels-idx1-ubyte.gz").read_bytes()),
+        upload(tmp_path, "a.csv", mnist_file(MNIST_IMAGES).read_bytes()),
+        upload(tmp_path, "b.zip", mnist_file(MNIST_LABELS).read_bytes()),
     ]
     assert detect_format(files) == "idx"
-    raw = gzip.decompress((mnist / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    raw = gzip.decompress(mnist_file(MNIST_LABELS).read_bytes())
     assert detect_format([upload(tmp_path, "x", raw), upload(tmp_path, "y", raw)]) == "idx"
 
 
@@ -59,9 +58,8 @@ def test_unknown_content_is_415_naming_the_file(tmp_path, data, words):
 
 
 def test_several_files_go_to_the_idx_parser_which_names_the_odd_one(tmp_path):
-    mnist = SHARED_DATA / "mnist"
     files = [
-        upload(tmp_path, "img.gz", (mnist / "t10k-images-idx3-ubyte.gz").read_bytes()),
+        upload(tmp_path, "img.gz", mnist_file(MNIST_IMAGES).read_bytes()),
         upload(tmp_path, "notes.txt", b"hello, world\n"),
     ]
     assert detect_format(files) == "idx"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,14 @@ from PIL import Image
 from app.datasets import folders
 from app.datasets.base import DatasetError, Options, Parsed, Upload, load_split
 from app.datasets.folders import parse_folders
-from tests.datasets.sprite import encode, make_zip, png_header, sorted_classes, tiles
+from tests.helpers.images import encode, png_header
+from tests.helpers.sprite import make_zip, sorted_classes, tiles
 
-TILE = tiles()[0][0]
-GOOD = encode(TILE)
+
+@cache
+def good() -> bytes:
+    """A real 28 x 28 Fashion-MNIST tile as a PNG (read when a test first asks for it)."""
+    return encode(tiles()[0][0])
 
 
 def parse(zip_path: Path, out: Path, **options: object) -> tuple[Parsed, np.ndarray, np.ndarray]:
@@ -61,9 +66,9 @@ def test_junk_is_skipped_and_reported_with_reasons(tmp_path: Path) -> None:
     extra = {
         "__MACOSX/Bag/._000.png": b"\x00\x05\x16\x07 resource fork",
         "Bag/.DS_Store": b"\x00\x00\x00\x01Bud1",
-        ".hidden/Bag/1.png": GOOD,
+        ".hidden/Bag/1.png": good(),
         "notes.txt": b"Fashion-MNIST, cut from the sprite",
-        "Coat/broken.png": GOOD[: len(GOOD) // 2],
+        "Coat/broken.png": good()[: len(good()) // 2],
         "Coat/readme.txt": b"not a picture",
         "Empty/": b"",
     }
@@ -105,7 +110,10 @@ def test_color_mode_rgb_repeats_the_grey_channel(tmp_path: Path) -> None:
 def test_first_image_sets_size_and_colour_of_the_rest(tmp_path: Path) -> None:
     small_red = np.zeros((14, 10, 3), np.uint8)
     small_red[..., 0] = 255
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"b/red.png": encode(small_red), "a/0.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {
+        "b/red.png": encode(small_red),
+        "a/0.png": good(),
+    }
     parsed, x, y = parse(write_zip(tmp_path / "mixed.zip", entries), tmp_path / "out")
     assert parsed.class_names == ["a", "b"] and y.tolist() == [0, 1]
     assert x.shape == (2, 28, 28, 1) and parsed.notes["resized_images"] == 1
@@ -116,8 +124,8 @@ def test_mac_zip_of_one_folder(tmp_path: Path) -> None:
     # What macOS "Compress" makes of a folder: the folder, its metadata twin, a .DS_Store.
     entries: dict[str | zipfile.ZipInfo, bytes] = {
         "fashion/": b"",
-        "fashion/a/0.png": GOOD,
-        "fashion/b/0.png": GOOD,
+        "fashion/a/0.png": good(),
+        "fashion/b/0.png": good(),
         "fashion/.DS_Store": b"Bud1",
         "fashion/readme.txt": b"two classes",
         "__MACOSX/fashion/a/._0.png": b"\x00\x05\x16\x07",
@@ -131,9 +139,9 @@ def test_mac_zip_of_one_folder(tmp_path: Path) -> None:
 
 def test_images_below_a_class_folder_belong_to_it_however_deep(tmp_path: Path) -> None:
     entries: dict[str | zipfile.ZipInfo, bytes] = {
-        "data/cats/0.png": GOOD,
-        "data/cats/indoor/night/1.png": GOOD,
-        "data/dogs\\2.png": GOOD,  # written on Windows
+        "data/cats/0.png": good(),
+        "data/cats/indoor/night/1.png": good(),
+        "data/dogs\\2.png": good(),  # written on Windows
     }
     parsed, _, y = parse(write_zip(tmp_path / "deep.zip", entries), tmp_path / "out")
     assert parsed.class_names == ["cats", "dogs"] and y.tolist() == [0, 0, 1]
@@ -141,9 +149,9 @@ def test_images_below_a_class_folder_belong_to_it_however_deep(tmp_path: Path) -
 
 def test_a_class_folder_whose_images_all_fail_is_left_out(tmp_path: Path) -> None:
     entries: dict[str | zipfile.ZipInfo, bytes] = {
-        "a/0.png": GOOD,
+        "a/0.png": good(),
         "b/0.png": b"text",
-        "c/0.png": GOOD,
+        "c/0.png": good(),
     }
     parsed, _, y = parse(write_zip(tmp_path / "gap.zip", entries), tmp_path / "out")
     assert parsed.class_names == ["a", "c"] and y.tolist() == [0, 1]
@@ -163,8 +171,8 @@ def test_a_class_folder_whose_images_all_fail_is_left_out(tmp_path: Path) -> Non
     ],
 )
 def test_unsafe_names_refuse_the_whole_zip(tmp_path: Path, name: str) -> None:
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": GOOD, "b/0.png": GOOD}
-    entries[zipfile.ZipInfo(name)] = GOOD
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/0.png": good()}
+    entries[zipfile.ZipInfo(name)] = good()
     error = refusal(write_zip(tmp_path / "evil.zip", entries), tmp_path / "out")
     assert error.status == 422 and error.message.startswith(f"unsafe entry {name!r}")
 
@@ -172,7 +180,7 @@ def test_unsafe_names_refuse_the_whole_zip(tmp_path: Path, name: str) -> None:
 def test_symlink_entry_refuses_the_whole_zip(tmp_path: Path) -> None:
     link = zipfile.ZipInfo("a/passwd.png")
     link.external_attr = 0o120777 << 16
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"b/0.png": GOOD, link: b"/etc/passwd"}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"b/0.png": good(), link: b"/etc/passwd"}
     error = refusal(write_zip(tmp_path / "link.zip", entries), tmp_path / "out")
     assert error.status == 422 and "unsafe entry 'a/passwd.png'" in error.message
     assert "symbolic link" in error.message
@@ -180,14 +188,14 @@ def test_symlink_entry_refuses_the_whole_zip(tmp_path: Path) -> None:
 
 def test_too_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(folders, "MAX_ENTRIES", 5)
-    entries: dict[str | zipfile.ZipInfo, bytes] = {f"c{i % 2}/{i}.png": GOOD for i in range(6)}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {f"c{i % 2}/{i}.png": good() for i in range(6)}
     error = refusal(write_zip(tmp_path / "many.zip", entries), tmp_path / "out")
     assert error.status == 422 and "has 6 entries, over the limit of 5" in error.message
 
 
 def test_zip_bomb_member_is_refused_from_its_header(tmp_path: Path) -> None:
     zeros = bytes(20 * 1024**2)  # 20 MB of zeros deflate to about 20 kB
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": GOOD, "b/bomb.png": zeros}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/bomb.png": zeros}
     error = refusal(write_zip(tmp_path / "bomb.zip", entries), tmp_path / "out")
     assert error.status == 422 and "'b/bomb.png'" in error.message
     assert "20,971,520 bytes" in error.message and "zip bomb" in error.message
@@ -206,7 +214,7 @@ def test_declared_sizes_over_the_limits(
 ) -> None:
     monkeypatch.setattr(folders, limit, 1_000)
     big = encode(np.random.default_rng(0).integers(0, 256, (40, 40), dtype=np.uint8))
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": big, "b/0.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": big, "b/0.png": good()}
     error = refusal(write_zip(tmp_path / "big.zip", entries), tmp_path / "out")
     assert error.status == 422 and words in error.message
 
@@ -228,14 +236,14 @@ def edit_header(path: Path, entry: str, central_at: int, value: bytes, local_at:
 def stored_zip(path: Path) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
         for entry in ("a/0.png", "b/0.png", "b/1.png"):
-            archive.writestr(entry, GOOD)
+            archive.writestr(entry, good())
     return path
 
 
 def test_member_larger_than_its_declared_size_is_refused(tmp_path: Path) -> None:
     # The declared size edited down: zipfile stops there, and the checksum no longer fits.
     path = stored_zip(tmp_path / "lying.zip")
-    edit_header(path, "b/0.png", 24, (len(GOOD) - 10).to_bytes(4, "little"), local_at=22)
+    edit_header(path, "b/0.png", 24, (len(good()) - 10).to_bytes(4, "little"), local_at=22)
     error = refusal(path, tmp_path / "out")
     assert error.status == 422 and "corrupt zip entry 'b/0.png'" in error.message
 
@@ -260,7 +268,7 @@ def test_reading_never_goes_past_the_declared_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # zipfile itself stops at the declared size; if it ever did not, the parser still must.
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": GOOD, "b/0.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/0.png": good()}
     path = write_zip(tmp_path / "long.zip", entries)
 
     def endless(self: zipfile.ZipFile, info: zipfile.ZipInfo, *args: object) -> io.BytesIO:
@@ -269,30 +277,30 @@ def test_reading_never_goes_past_the_declared_size(
     monkeypatch.setattr(zipfile.ZipFile, "open", endless)
     error = refusal(path, tmp_path / "out")
     assert error.status == 422
-    assert f"'a/0.png' in 'fashion.zip' holds more than the {len(GOOD):,} bytes" in error.message
+    assert f"'a/0.png' in 'fashion.zip' holds more than the {len(good()):,} bytes" in error.message
 
 
 def test_fewer_than_two_class_folders(tmp_path: Path) -> None:
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"shirts/0.png": GOOD, "shirts/1.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"shirts/0.png": good(), "shirts/1.png": good()}
     error = refusal(write_zip(tmp_path / "one.zip", entries), tmp_path / "out")
     assert error.status == 422
     assert "found 1 class folder 'shirts'" in error.message and "at least 2" in error.message
 
 
 def test_images_at_the_top_only_have_no_class(tmp_path: Path) -> None:
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"0.png": GOOD, "1.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"0.png": good(), "1.png": good()}
     error = refusal(write_zip(tmp_path / "flat.zip", entries), tmp_path / "out")
     assert "found 0 class folders" in error.message and "one folder per class" in error.message
 
 
 def test_only_one_class_with_readable_images(tmp_path: Path) -> None:
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": GOOD, "b/0.png": b"text"}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/0.png": b"text"}
     error = refusal(write_zip(tmp_path / "half.zip", entries), tmp_path / "out")
     assert "found 1 class folder 'a' with images that could be read" in error.message
 
 
 def test_no_readable_image_at_all(tmp_path: Path) -> None:
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": b"text", "b/0.png": GOOD[:100]}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": b"text", "b/0.png": good()[:100]}
     error = refusal(write_zip(tmp_path / "bad.zip", entries), tmp_path / "out")
     assert error.status == 422 and error.message.startswith("no image in 'fashion.zip'")
     assert "'a/0.png': not an image" in error.message
@@ -301,7 +309,7 @@ def test_no_readable_image_at_all(tmp_path: Path) -> None:
 
 def test_decoded_size_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(folders, "MAX_DECODED_BYTES", 1_000)
-    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": GOOD, "b/0.png": GOOD}
+    entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/0.png": good()}
     out = tmp_path / "out"
     error = refusal(write_zip(tmp_path / "wide.zip", entries), out)
     assert "would decode to 2 images of 28 x 28 x 1 = 1,568 bytes" in error.message
@@ -310,8 +318,8 @@ def test_decoded_size_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_a_decompression_bomb_image_refuses_the_whole_zip(tmp_path: Path) -> None:
     entries: dict[str | zipfile.ZipInfo, bytes] = {
-        "a/0.png": GOOD,
-        "b/0.png": GOOD,
+        "a/0.png": good(),
+        "b/0.png": good(),
         "b/1.png": png_header(7_000, 7_000),
     }
     out = tmp_path / "out"
@@ -322,7 +330,7 @@ def test_a_decompression_bomb_image_refuses_the_whole_zip(tmp_path: Path) -> Non
 
 def test_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / "fashion.zip"
-    path.write_bytes(GOOD)
+    path.write_bytes(good())
     error = refusal(path, tmp_path / "out")
     assert error.status == 415 and error.message.startswith("not a zip file: 'fashion.zip'")
 

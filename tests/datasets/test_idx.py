@@ -12,9 +12,8 @@ import pytest
 
 from app.datasets.base import DatasetError, Options, Upload
 from app.datasets.idx import parse_idx
-from tests.conftest import SHARED_DATA
+from tests.helpers.images import mnist_file
 
-MNIST = SHARED_DATA / "mnist"
 IMAGES_GZ = "t10k-images-idx3-ubyte.gz"
 LABELS_GZ = "t10k-labels-idx1-ubyte.gz"
 IMAGES_MD5 = "2646ac647ad5339dbf082846283269ea"  # from shared/data/README.md
@@ -24,12 +23,12 @@ FIRST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 @cache
 def raw(name: str) -> bytes:
     """A real file, decompressed by hand (the reference the parser is checked against)."""
-    with gzip.open(MNIST / name, "rb") as stream:
+    with gzip.open(mnist_file(name), "rb") as stream:
         return stream.read()
 
 
 def real(name: str) -> Upload:
-    return Upload(MNIST / name, name)
+    return Upload(mnist_file(name), name)
 
 
 def write(folder: Path, name: str, data: bytes, compress: bool = False) -> Upload:
@@ -224,14 +223,14 @@ def test_extra_bytes_after_the_data_are_refused(tmp_path: Path, compress: bool) 
 
 
 def test_truncated_gzip_stream_is_refused(tmp_path: Path) -> None:
-    data = (MNIST / IMAGES_GZ).read_bytes()
+    data = mnist_file(IMAGES_GZ).read_bytes()
     cut = write(tmp_path, IMAGES_GZ, data[: len(data) // 2])
     message = error_of(tmp_path, [cut, real(LABELS_GZ)])
     assert f'"{IMAGES_GZ}" is a gzip file that is corrupt or cut short' in message
 
 
 def test_corrupt_gzip_stream_is_refused(tmp_path: Path) -> None:
-    data = bytearray((MNIST / IMAGES_GZ).read_bytes())
+    data = bytearray(mnist_file(IMAGES_GZ).read_bytes())
     middle = len(data) // 2
     data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
     corrupt = write(tmp_path, IMAGES_GZ, bytes(data))  # the gzip trailer is left intact

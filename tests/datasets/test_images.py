@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 
 import numpy as np
 import pytest
@@ -12,23 +13,28 @@ from PIL import Image
 
 from app.datasets.base import DatasetError
 from app.datasets.images import MAX_PIXELS, DecompressionBomb, decode_image
-from tests.datasets.sprite import encode, png_header, tiles
+from tests.helpers.images import encode, png_header
+from tests.helpers.sprite import tiles
 
-TILE = tiles()[0][0]  # a real 28 x 28 Fashion-MNIST image
+
+@cache
+def tile() -> np.ndarray:
+    """A real 28 x 28 Fashion-MNIST image (read when a test first asks for it)."""
+    return tiles()[0][0]
 
 
 def test_grayscale_png_comes_back_exactly() -> None:
-    pixels, info = decode_image(encode(TILE), "tile.png", None, None)
+    pixels, info = decode_image(encode(tile()), "tile.png", None, None)
     assert pixels.dtype == np.uint8 and pixels.shape == (28, 28, 1)
-    assert np.array_equal(pixels[:, :, 0], TILE)
+    assert np.array_equal(pixels[:, :, 0], tile())
     assert info["format"] == "PNG" and info["original_mode"] == "L"
     assert info["color_mode"] == "grayscale" and info["resized_to"] is None
 
 
 def test_grayscale_asked_as_rgb_repeats_the_channel() -> None:
-    pixels, _ = decode_image(encode(TILE), "tile.png", None, "rgb")
+    pixels, _ = decode_image(encode(tile()), "tile.png", None, "rgb")
     assert pixels.shape == (28, 28, 3)
-    assert all(np.array_equal(pixels[:, :, c], TILE) for c in range(3))
+    assert all(np.array_equal(pixels[:, :, c], tile()) for c in range(3))
 
 
 def test_rgb_asked_as_grayscale_uses_luminance() -> None:
@@ -100,7 +106,7 @@ def test_jpeg_exif_orientation_is_applied() -> None:
 
 
 def test_jpeg_without_orientation_is_not_turned() -> None:
-    pixels, info = decode_image(encode(TILE, "JPEG"), "tile.jpg", None, None)
+    pixels, info = decode_image(encode(tile(), "JPEG"), "tile.jpg", None, None)
     assert not info["exif_transposed"] and pixels.shape == (28, 28, 1)
 
 
@@ -127,9 +133,9 @@ def test_bmp_and_lossless_webp_come_back_exactly(fmt: str, params: dict) -> None
 
 
 def test_resize_is_bilinear_to_height_by_width() -> None:
-    pixels, info = decode_image(encode(TILE), "tile.png", (14, 7), None)
+    pixels, info = decode_image(encode(tile()), "tile.png", (14, 7), None)
     assert pixels.shape == (14, 7, 1) and info["resized_to"] == [14, 7]
-    expected = Image.fromarray(TILE).resize((7, 14), Image.Resampling.BILINEAR)
+    expected = Image.fromarray(tile()).resize((7, 14), Image.Resampling.BILINEAR)
     assert np.array_equal(pixels[:, :, 0], np.asarray(expected))
 
 
@@ -140,7 +146,8 @@ def test_resize_is_bilinear_to_height_by_width() -> None:
         b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n",
         b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n",
         b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>',
-        encode(TILE, "TIFF"),  # a real image, in a format not accepted
+        # a real image, in a format not accepted (made here: parametrize runs at import)
+        encode(np.arange(784, dtype=np.uint8).reshape(28, 28), "TIFF"),
         b"",
     ],
     ids=["text", "pdf", "eps", "svg", "tiff", "empty"],
@@ -191,29 +198,25 @@ def test_bad_requests_name_their_field(
     size: tuple[int, int] | None, mode: str | None, field: str
 ) -> None:
     with pytest.raises(DatasetError) as caught:
-        decode_image(encode(TILE), "tile.png", size, mode)
+        decode_image(encode(tile()), "tile.png", size, mode)
     assert caught.value.field == field and "received" in caught.value.message
 
 
-_SAMPLES = [
-    encode(TILE),
-    encode(TILE, "JPEG"),
-    encode(TILE, "GIF"),
-    encode(TILE, "BMP"),
-    encode(TILE, "WEBP"),
-]
+@cache
+def sample(fmt: str) -> bytes:
+    return encode(tile(), fmt)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    sample=st.sampled_from(_SAMPLES),
+    fmt=st.sampled_from(["PNG", "JPEG", "GIF", "BMP", "WEBP"]),
     cut=st.integers(min_value=0, max_value=2_000),
     flips=st.lists(st.tuples(st.integers(0, 2_000), st.integers(0, 255)), max_size=4),
 )
 def test_damaged_files_fail_only_with_dataset_errors(
-    sample: bytes, cut: int, flips: list[tuple[int, int]]
+    fmt: str, cut: int, flips: list[tuple[int, int]]
 ) -> None:
-    data = bytearray(sample[: max(cut, 1)])
+    data = bytearray(sample(fmt)[: max(cut, 1)])
     for at, value in flips:
         data[at % len(data)] = value
     try:

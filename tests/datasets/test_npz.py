@@ -13,16 +13,14 @@ import pytest
 from app.datasets import npz
 from app.datasets.base import DatasetError, Options, Parsed, Upload
 from app.datasets.npz import parse_npz
-from tests.conftest import SHARED_DATA
-
-MNIST = SHARED_DATA / "mnist"
+from tests.helpers.images import MNIST_IMAGES, MNIST_LABELS, mnist_file
 
 
 def mnist(count: int) -> tuple[np.ndarray, np.ndarray]:
     """The first real MNIST test images and labels, as keras.datasets.mnist gives them."""
-    with gzip.open(MNIST / "t10k-images-idx3-ubyte.gz", "rb") as stream:
+    with gzip.open(mnist_file(MNIST_IMAGES), "rb") as stream:
         x = np.frombuffer(stream.read(16 + count * 784), np.uint8, offset=16)
-    with gzip.open(MNIST / "t10k-labels-idx1-ubyte.gz", "rb") as stream:
+    with gzip.open(mnist_file(MNIST_LABELS), "rb") as stream:
         y = np.frombuffer(stream.read(8 + count), np.uint8, offset=8)
     return x.reshape(count, 28, 28), y
 

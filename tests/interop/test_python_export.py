@@ -13,7 +13,7 @@ from app.interop.python_export import POSITIONAL, export_python
 from app.ml.compiler import build_model
 from app.models import SEED_CNN
 from app.stacks.stack import check_stack
-from tests.ml.test_catalog_vs_keras import input_for, optional_args, other_value, required_args
+from tests.helpers.catalog_args import input_for, optional_args, other_value, required_args
 
 
 def run_script(code: str) -> Any:

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,17 @@ import pytest
 from app.interop.python_import import ImportProblem, import_python
 from app.stacks.stack import check_stack
 from app.stacks.summary import check_and_summarize
-from tests.conftest import REPO
+from tests.helpers.paths import REPO, shared_file
 
-SEED = REPO.parent / "shared" / "seed" / "000_6887c3e33ad7f53f.txt"
-BLOCKS = re.findall(r"```python3\n(.*?)```", SEED.read_text(), re.S)
+SEED = "seed/000_6887c3e33ad7f53f.txt"  # the tutorial, in ../shared
+
+
+@cache
+def blocks() -> list[str]:
+    """The tutorial's ```python3 blocks, read when a test first asks for them."""
+    return re.findall(r"```python3\n(.*?)```", shared_file(SEED).read_text(), re.S)
+
+
 MODEL_BLOCKS = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11}  # the others only import, print or plot
 
 
@@ -26,8 +34,8 @@ def layers(source):
 
 
 def test_every_tutorial_block_imports_or_says_there_is_no_model():
-    assert len(BLOCKS) == 15
-    for index, block in enumerate(BLOCKS):
+    assert len(blocks()) == 15
+    for index, block in enumerate(blocks()):
         if index in MODEL_BLOCKS:
             check_stack(import_python(block)["architecture"], 200)  # valid as returned
         else:
@@ -36,7 +44,7 @@ def test_every_tutorial_block_imports_or_says_there_is_no_model():
 
 
 def test_the_cnn_block_has_the_tutorials_summary():
-    summary = summarize(import_python(BLOCKS[5]))
+    summary = summarize(import_python(blocks()[5]))
     assert summary.total_params == 103_562
     assert [row.output_shape for row in summary.layers] == [
         [None, 30, 30, 16],
@@ -49,12 +57,12 @@ def test_the_cnn_block_has_the_tutorials_summary():
 
 
 def test_maxpool2d_alias_and_flatten_without_import():
-    types = [layer["type"] for layer in layers(BLOCKS[5])]
+    types = [layer["type"] for layer in layers(blocks()[5])]
     assert types == ["Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
 
 
 def test_strided_same_padding_block():
-    result = import_python(BLOCKS[7])
+    result = import_python(blocks()[7])
     assert result["architecture"]["layers"][0]["args"] == {
         "filters": 16,
         "kernel_size": [3, 3],
@@ -67,14 +75,14 @@ def test_strided_same_padding_block():
 
 
 def test_channels_first_block():
-    result = import_python(BLOCKS[8])
+    result = import_python(blocks()[8])
     assert result["architecture"]["layers"][1]["args"]["data_format"] == "channels_first"
     shapes = [row.output_shape for row in summarize(result).layers]
     assert shapes == [[None, 16, 28, 28], [None, 16, 9, 9]]
 
 
 def test_sgd_as_a_loss_is_reported_with_its_line_and_left_out():
-    result = import_python(BLOCKS[9])
+    result = import_python(blocks()[9])
     assert result["architecture"]["compile"] == {
         "optimizer": "adam",
         "metrics": ["accuracy", "mse"],
@@ -86,7 +94,7 @@ def test_sgd_as_a_loss_is_reported_with_its_line_and_left_out():
 
 
 def test_misspelled_loss_and_metric_are_reported_with_the_fix():
-    result = import_python(BLOCKS[10])
+    result = import_python(blocks()[10])
     assert result["architecture"]["compile"] == {
         "optimizer": {"name": "SGD"},
         "metrics": [{"name": "MeanAbsoluteError"}],
@@ -97,7 +105,7 @@ def test_misspelled_loss_and_metric_are_reported_with_the_fix():
 
 
 def test_fit_gives_epochs_and_batch_size():
-    result = import_python(BLOCKS[11])
+    result = import_python(blocks()[11])
     assert result["fit"] == {"epochs": 10, "batch_size": 256}
     assert {entry["line"] for entry in result["ignored"]} == {12, 13}  # X_train: silent
 
@@ -254,7 +262,7 @@ def test_nothing_in_the_source_is_run(tmp_path: Path):
 def test_the_importer_never_loads_tensorflow():
     code = (
         "import sys; from app.interop.python_import import import_python\n"
-        f"import_python({BLOCKS[11]!r})\n"
+        f"import_python({blocks()[11]!r})\n"
         "assert not {'tensorflow', 'keras'} & set(sys.modules), 'Keras was imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)

@@ -7,7 +7,7 @@ from app.catalog import LAYERS
 from app.interop.python_export import export_python
 from app.interop.python_import import import_python
 from app.stacks.stack import check_stack
-from tests.ml.test_catalog_vs_keras import input_for, optional_args, other_value, required_args
+from tests.helpers.catalog_args import input_for, optional_args, other_value, required_args
 
 
 def _round_trip(stack: dict) -> None:

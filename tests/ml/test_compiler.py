@@ -7,7 +7,7 @@ import pytest
 from app.ml.compiler import build_model, compile_model
 from app.models import SEED_CNN
 from app.stacks.stack import check_stack
-from tests.ml.keras_compare import assert_same_as_keras, both
+from tests.helpers.keras_compare import assert_same_as_keras, both
 
 pytestmark = pytest.mark.keras
 

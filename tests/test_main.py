@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_server import REPO, LiveServer
-from tests.stacks import SEED_CNN
+from tests.helpers.live_server import LiveServer
+from tests.helpers.paths import REPO
+from tests.helpers.stacks import SEED_CNN
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")

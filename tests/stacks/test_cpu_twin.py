@@ -10,8 +10,8 @@ test_bias_goes_per_channel checks it against numpy instead.
 import numpy as np
 import pytest
 
-from app.stacks.cpu_twin import cpu_twin, needs_twin
 from app.ml.compiler import build_model, compile_model
+from app.stacks.cpu_twin import cpu_twin, needs_twin
 from app.stacks.stack import CheckedStack, check_stack
 from app.stacks.summary import summarize
 

@@ -1,20 +1,18 @@
-"""Test images: the real Fashion-MNIST sprite cut into tiles and zipped as one folder per
-class, and PNG bytes made to measure (including headers that lie about their size)."""
+"""The real Fashion-MNIST sprite (../shared/data) cut into tiles and zipped as one folder per
+class, as a user would upload it."""
 
 from __future__ import annotations
 
-import io
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from tests.conftest import SHARED_DATA
+from tests.helpers.images import encode
+from tests.helpers.paths import shared_file
 
-SPRITE = SHARED_DATA / "fashion-mnist" / "fashion-mnist-sprite.png"
+SPRITE = "data/fashion-mnist/fashion-mnist-sprite.png"
 TILE = 28
 # Label order, from shared/data/README.md; "/" cannot be part of a folder name.
 CLASS_NAMES = [
@@ -33,7 +31,7 @@ CLASS_NAMES = [
 
 def tiles() -> tuple[np.ndarray, np.ndarray]:
     """(900, 28, 28) uint8 tiles in row-major grid order, and their labels (row // 3)."""
-    with Image.open(SPRITE) as sprite:
+    with Image.open(shared_file(SPRITE)) as sprite:
         grid = np.asarray(sprite.convert("L"))
     rows, cols = grid.shape[0] // TILE, grid.shape[1] // TILE
     x = grid.reshape(rows, TILE, cols, TILE).transpose(0, 2, 1, 3).reshape(-1, TILE, TILE)
@@ -59,27 +57,3 @@ def sorted_classes() -> tuple[list[str], np.ndarray, np.ndarray]:
     names = sorted(CLASS_NAMES)
     order = [CLASS_NAMES.index(name) for name in names]
     return names, np.concatenate([x[y == old] for old in order]), np.repeat(np.arange(10), 90)
-
-
-def encode(pixels: np.ndarray | Image.Image, fmt: str = "PNG", **params: object) -> bytes:
-    img = pixels if isinstance(pixels, Image.Image) else Image.fromarray(pixels)
-    buffer = io.BytesIO()
-    img.save(buffer, fmt, **params)
-    return buffer.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares width x height 8-bit grey pixels and holds none: a decompression
-    bomb's header for a few dozen bytes, without building the bomb."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )

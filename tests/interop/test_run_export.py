@@ -9,8 +9,8 @@ import sys
 import httpx
 import pytest
 
-from tests.stacks import mlp
-from tests.test_training import submit, wait_for
+from tests.helpers.runs import submit, wait_for
+from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.keras
 

@@ -7,8 +7,8 @@ import zipfile
 import httpx
 import pytest
 
-from tests.stacks import SEED_CNN, mlp
-from tests.test_training import submit, wait_for
+from tests.helpers.runs import submit, wait_for
+from tests.helpers.stacks import SEED_CNN, mlp
 
 pytestmark = pytest.mark.keras
 

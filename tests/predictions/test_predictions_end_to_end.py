@@ -3,30 +3,17 @@ images in many encodings, compared with a direct Keras call on the same array.""
 
 from __future__ import annotations
 
-import gzip
-import io
-
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.api.test_datasets import IMAGES
-from tests.datasets.sprite import png_header
-from tests.stacks import dense, mlp, mnist_cnn
-from tests.test_training import submit, wait_for
+from tests.helpers.images import encode, mnist_images, png_header
+from tests.helpers.runs import submit, wait_for
+from tests.helpers.sprite import tiles
+from tests.helpers.stacks import dense, mlp, mnist_cnn
 
 pytestmark = pytest.mark.keras
-MNIST_X = np.frombuffer(gzip.decompress(IMAGES.read_bytes()), np.uint8, offset=16).reshape(
-    -1, 28, 28
-)
-
-
-def encode(pixels: np.ndarray | Image.Image, fmt: str = "PNG", **params) -> bytes:
-    image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(pixels)
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **params)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +46,7 @@ def predict(server, run_id, *images: bytes, **params) -> httpx.Response:
 def test_probabilities_equal_a_direct_keras_call(trainer, mnist_run, keras):
     model = keras.saving.load_model(trainer.data_dir / "runs" / str(mnist_run["id"]) /
                                     "model.keras")  # fmt: skip
-    images = MNIST_X[:8]
+    images = mnist_images()[:8]
     answer = predict(trainer, mnist_run["id"], *(encode(x) for x in images), k=10)
     assert answer.status_code == 200, answer.text
     expected = model.predict((images / 255.0).astype("float32")[..., None], verbose=0)
@@ -127,8 +114,6 @@ def test_digits_model_reads_most_held_out_digits(trainer, digits_run):
 
 
 def test_fashion_tiles_go_to_an_rgb_free_grayscale_model(trainer, mnist_run):
-    from tests.datasets.sprite import tiles
-
     x, _ = tiles()
     answer = predict(trainer, mnist_run["id"], encode(Image.fromarray(x[0]).convert("RGB")))
     prep = answer.json()["predictions"][0]["preprocessing"]
@@ -141,7 +126,9 @@ BAD = [
     ("svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', 415,
      "not an image"),
     ("eps", b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", 415, "not an image"),
-    ("truncated-png", encode(MNIST_X[0])[:60], 422, "truncated"),
+    # a 28 x 28 PNG cut short (made here, not from MNIST: parametrize runs at import)
+    ("truncated-png", encode(np.arange(784, dtype=np.uint8).reshape(28, 28))[:60], 422,
+     "truncated"),
     ("decompression-bomb", png_header(30_000, 30_000), 422, "decompression bomb"),
 ]  # fmt: skip
 
@@ -154,20 +141,20 @@ def test_bad_images_are_refused_and_the_server_keeps_serving(trainer, mnist_run,
     detail = answer.json()["detail"]
     message = detail if isinstance(detail, str) else detail[0]["msg"]
     assert words in message and "image0.png" in message
-    assert predict(trainer, mnist_run["id"], encode(MNIST_X[0])).status_code == 200
+    assert predict(trainer, mnist_run["id"], encode(mnist_images()[0])).status_code == 200
 
 
 def test_wrong_runs_and_requests(trainer, mnist_run):
-    assert predict(trainer, 999, encode(MNIST_X[0])).status_code == 404
+    assert predict(trainer, 999, encode(mnist_images()[0])).status_code == 404
     queued = submit(trainer, mlp([8, 8]), epochs=1000, batch_size=8)
-    answer = predict(trainer, queued["id"], encode(MNIST_X[0]))
+    answer = predict(trainer, queued["id"], encode(mnist_images()[0]))
     assert answer.status_code == 409 and "completed" in answer.json()["detail"]
     httpx.post(f"{trainer.url}/api/runs/{queued['id']}/cancel")
     empty = httpx.post(f"{trainer.url}/api/runs/{mnist_run['id']}/predict", timeout=30)
     assert empty.status_code == 422 and "`file`" in empty.text
     big = predict(trainer, mnist_run["id"], b"\x89PNG" + bytes(21 * 1024 * 1024))
     assert big.status_code == 413 and "MAX_IMAGE_BYTES" in big.json()["detail"]
-    bad = predict(trainer, mnist_run["id"], encode(MNIST_X[0]), invert="maybe")
+    bad = predict(trainer, mnist_run["id"], encode(mnist_images()[0]), invert="maybe")
     assert bad.status_code == 422
 
 
@@ -180,5 +167,5 @@ def test_a_csv_run_without_images_is_409(trainer):
         "compile": {"loss": "sparse_categorical_crossentropy"},
     }
     run = wait_for(trainer, submit(trainer, stack, epochs=1, dataset_id=dataset["id"])["id"])
-    answer = predict(trainer, run["id"], encode(MNIST_X[0]))
+    answer = predict(trainer, run["id"], encode(mnist_images()[0]))
     assert answer.status_code == 409 and "not images" in answer.json()["detail"]

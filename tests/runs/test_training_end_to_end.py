@@ -12,46 +12,17 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.live_server import LiveServer
-from tests.sse import events
-from tests.stacks import dense, mlp, mnist_cnn
+from tests.helpers.live_server import LiveServer
+from tests.helpers.runs import WAIT_S, first_epoch, submit, wait_for
+from tests.helpers.sse import events
+from tests.helpers.stacks import dense, mlp, mnist_cnn
 
 pytestmark = pytest.mark.keras
-WAIT_S = 120  # the first run also waits for the worker to import TensorFlow
 
 
 @pytest.fixture
 def server(trainer):
     return trainer
-
-
-def submit(server: LiveServer, stack=None, **fit) -> dict:
-    body = {
-        "architecture": stack or mlp([8, 8]),
-        "dataset_id": fit.pop("dataset_id", 1),
-        "fit": {"seed": 1, **fit},
-    }
-    response = httpx.post(f"{server.url}/api/runs", json=body)
-    assert response.status_code == 202, response.text
-    return response.json()
-
-
-def wait_for(server: LiveServer, run_id: int, done: tuple = ("completed", "failed",
-             "cancelled", "interrupted"), timeout: float = WAIT_S) -> dict:  # fmt: skip
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
-        if run["status"] in done:
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} still {run['status']} after {timeout} s")
-
-
-def first_epoch(server: LiveServer, run_id: int) -> None:
-    for event in events(f"{server.url}/api/runs/{run_id}/events", timeout=WAIT_S):
-        if event.event == "epoch":
-            return
-    raise AssertionError("the stream ended before any epoch")
 
 
 def test_digits_mlp_learns_and_the_stream_delivers_every_epoch(server):
