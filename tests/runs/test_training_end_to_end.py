@@ -1,19 +1,16 @@
-"""Training for real: a server with one worker process, real data, the event stream, and
-every fault the training issue lists (cancel, NaN, killed worker, crash, resume)."""
+"""Training for real: a server with one worker process, real data, the event stream, a NaN
+loss, and the model file a run leaves. Stopping runs: test_stopping_and_resuming.py; a killed
+worker: tests/executors/test_local.py."""
 
 from __future__ import annotations
 
 import math
-import os
-import signal
-import time
 
 import httpx
 import numpy as np
 import pytest
 
-from tests.helpers.live_server import LiveServer
-from tests.helpers.runs import WAIT_S, first_epoch, submit, wait_for
+from tests.helpers.runs import WAIT_S, submit, wait_for
 from tests.helpers.sse import events
 from tests.helpers.stacks import dense, mlp, mnist_cnn
 
@@ -79,71 +76,11 @@ def test_cnn_on_real_mnist(server, mnist_dataset):
     assert sum(map(sum, final["confusion"])) == 2000
 
 
-def test_cancel_stops_a_running_run_and_keeps_its_epochs(server):
-    run = submit(server, epochs=1000, batch_size=8)
-    first_epoch(server, run["id"])
-    asked = time.monotonic()
-    response = httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
-    assert response.status_code == 200
-    final = wait_for(server, run["id"])
-    assert final["status"] == "cancelled" and time.monotonic() - asked < 5
-    assert final["epochs_done"] >= 1 and len(final["history"]) == final["epochs_done"]
-    again = httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
-    assert again.status_code == 409
-
-
-def test_resume_gives_the_same_history_as_an_uninterrupted_run(server):
-    straight = wait_for(server, submit(server, epochs=8, batch_size=8, seed=5)["id"])
-    run = submit(server, epochs=8, batch_size=8, seed=5)
-    first_epoch(server, run["id"])
-    httpx.post(f"{server.url}/api/runs/{run['id']}/cancel")
-    stopped = wait_for(server, run["id"])
-    assert stopped["status"] == "cancelled" and stopped["epochs_done"] < 8
-    resumed = httpx.post(f"{server.url}/api/runs/{run['id']}/resume")
-    assert resumed.status_code == 200 and resumed.json()["status"] == "queued"
-    final = wait_for(server, run["id"])
-    assert final["status"] == "completed"
-    assert [h["epoch"] for h in final["history"]] == list(range(1, 9))
-    for ours, theirs in zip(final["history"], straight["history"], strict=True):
-        for key in ("loss", "val_loss", "accuracy"):
-            assert math.isclose(ours[key], theirs[key], rel_tol=1e-4), (ours, theirs)
-    assert httpx.post(f"{server.url}/api/runs/{run['id']}/resume").status_code == 409
-
-
 def test_nan_loss_fails_naming_epoch_and_batch(server):
     stack = mlp([8, 8], optimizer={"name": "SGD", "learning_rate": 1e12})
     final = wait_for(server, submit(server, stack, epochs=5)["id"])
     assert final["status"] == "failed"
     assert "at epoch 1, batch" in final["error"] and "learning rate" in final["error"]
-
-
-def test_a_killed_worker_fails_its_run_and_the_next_run_starts(server):
-    run = submit(server, epochs=1000, batch_size=8)
-    first_epoch(server, run["id"])
-    (worker,) = httpx.get(f"{server.url}/api/health").json()["workers"]
-    os.kill(worker["pid"], signal.SIGKILL)
-    final = wait_for(server, run["id"])
-    assert final["status"] == "failed" and "SIGKILL" in final["error"]
-    after = wait_for(server, submit(server, epochs=2)["id"])
-    assert after["status"] == "completed"
-    (replacement,) = httpx.get(f"{server.url}/api/health").json()["workers"]
-    assert replacement["pid"] != worker["pid"] and replacement["alive"]
-
-
-def test_a_crashed_server_leaves_runs_interrupted_and_resumable(tmp_path):
-    live = LiveServer(tmp_path / "data", WORKERS="1").start()
-    try:
-        run = submit(live, epochs=40, batch_size=16)
-        first_epoch(live, run["id"])
-        live.stop(signal.SIGKILL)
-        live.start()
-        interrupted = httpx.get(f"{live.url}/api/runs/{run['id']}").json()
-        assert interrupted["status"] == "interrupted" and interrupted["epochs_done"] >= 1
-        assert httpx.post(f"{live.url}/api/runs/{run['id']}/resume").status_code == 200
-        final = wait_for(live, run["id"])
-        assert final["status"] == "completed" and len(final["history"]) == 40
-    finally:
-        live.stop()
 
 
 def test_model_file_predicts_like_the_run(server, keras):
@@ -172,15 +109,3 @@ def test_the_tutorials_channels_first_stack_trains_on_cpu(server):
     assert final["history"][-1]["accuracy"] > 0.5
     summary = httpx.post(f"{server.url}/api/summary", json=final["stack"]).json()
     assert [r["output_shape"] for r in summary["layers"][:2]] == [[None, 8, 8, 8], [None, 8, 4, 4]]
-
-
-def test_deleting_a_running_run_stops_it_and_removes_its_files(server):
-    run = submit(server, epochs=1000, batch_size=8)
-    first_epoch(server, run["id"])
-    folder = server.data_dir / "runs" / str(run["id"])
-    assert folder.exists()
-    assert httpx.delete(f"{server.url}/api/runs/{run['id']}", timeout=30).status_code == 204
-    assert httpx.get(f"{server.url}/api/runs/{run['id']}").status_code == 404
-    assert not folder.exists()
-    after = wait_for(server, submit(server, epochs=1)["id"])  # the worker is free again
-    assert after["status"] == "completed"
