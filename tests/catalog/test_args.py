@@ -3,7 +3,6 @@
 import pytest
 
 from app.catalog.args import ArgError, Factor, Float, Int, IntTuple, Shape
-from app.catalog.problems import suggest
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "3", None, [3]])
@@ -47,25 +46,3 @@ def test_factor_pairs_must_be_ordered():
     assert factor.check(0.2) == 0.2 and factor.check([-0.1, 0.3]) == [-0.1, 0.3]
     with pytest.raises(ArgError):
         factor.check([0.3, -0.1])
-
-
-@pytest.mark.parametrize(
-    "typed,options,expected",
-    [
-        (
-            "Binary_CrossEntropy",
-            ["binary_crossentropy", "BinaryCrossentropy"],
-            "BinaryCrossentropy",
-        ),
-        (
-            "binary_crossentropy_",
-            ["binary_crossentropy", "BinaryCrossentropy"],
-            "binary_crossentropy",
-        ),
-        ("BinaryAccuaracy", ["BinaryAccuracy", "binary_accuracy"], "BinaryAccuracy"),
-        ("tf.keras.layers.Dens", ["Dense", "Dropout"], "Dense"),
-        ("zzz", ["Dense"], None),
-    ],
-)
-def test_suggest_prefers_the_users_spelling_style(typed, options, expected):
-    assert suggest(typed, options) == expected
