@@ -1,6 +1,7 @@
 """Datasets in the browser: a zip of class folders uploaded through the form (with its
-progress bar) shows up in the list; its page shows class bars and sample images; refusals
-from the server are shown in words."""
+progress bar) shows up in the list (fetched again by htmx); its page, rendered on the server,
+shows class bars and sample images (a fragment per split); delete works from a row and from
+the dataset's page; refusals from the server are shown in words."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -56,6 +58,7 @@ def test_upload_a_zip_and_open_it(page: Page, shapes_zip: Path, shot) -> None:
     expect(page.get_by_test_id("upload-skipped")).to_contain_text("ring/readme.txt")
     link = page.get_by_test_id("dataset-list").get_by_role("link", name="shapes (browser test)")
     expect(link).to_be_visible()
+    expect(page.locator("#dataset-rows tr.new")).to_contain_text("shapes (browser test)")
     shot("datasets")
 
     link.click()
@@ -70,6 +73,10 @@ def test_upload_a_zip_and_open_it(page: Page, shapes_zip: Path, shot) -> None:
     )
     expect(page.get_by_test_id("dataset-facts")).to_contain_text("(12, 12, 1)")
     shot("dataset-detail")
+
+    page.get_by_test_id("sample-split").select_option("test")
+    expect(page.get_by_test_id("sample-grid").get_by_test_id("samples-test")).to_be_visible()
+    expect(samples).to_have_count(6)  # and 20% in the test split
 
 
 def test_upload_refusals_are_shown_in_words(page: Page, shapes_zip: Path) -> None:
@@ -87,9 +94,69 @@ def test_upload_refusals_are_shown_in_words(page: Page, shapes_zip: Path) -> Non
     )
 
 
-def test_deleting_the_built_in_dataset_is_refused_in_words(page: Page) -> None:
+def upload(base_url: str, path: Path, name: str) -> dict:
+    files = [("files", (path.name, path.read_bytes()))]
+    answer = httpx.post(f"{base_url}/api/datasets", data={"name": name}, files=files, timeout=60)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_the_built_in_dataset_has_no_delete_button(page: Page) -> None:
+    page.goto("/datasets")
+    expect(page.get_by_test_id("dataset-row-1")).to_contain_text("built in")
+    expect(page.get_by_test_id("dataset-row-1").get_by_role("button")).to_have_count(0)
     page.goto("/datasets/1")
-    page.once("dialog", lambda dialog: dialog.accept())
+    expect(page.get_by_test_id("delete-dataset")).to_have_count(0)
+    expect(page.get_by_test_id("dataset-builtin")).to_contain_text("cannot be deleted")
+
+
+def test_deleting_a_dataset_in_use_is_refused_in_words(
+    page: Page, base_url: str, shapes_zip: Path
+) -> None:
+    dataset = upload(base_url, shapes_zip, "shapes in use")
+    stack = {
+        "input_shape": [12, 12, 1],
+        "layers": [
+            {"type": "Flatten"},
+            {"type": "Dense", "args": {"units": 3, "activation": "softmax"}},
+        ],
+        "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy"},
+    }
+    body = {
+        "architecture": stack,
+        "dataset_id": dataset["id"],
+        "fit": {"epochs": 1000, "batch_size": 1},
+    }
+    run = httpx.post(f"{base_url}/api/runs", json=body).json()
+    try:
+        page.goto(f"/datasets/{dataset['id']}")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_test_id("delete-dataset").click()
+        expect(page.locator("#flash")).to_contain_text(f"in use by run(s) {run['id']}")
+        expect(page).to_have_url(re.compile(rf"/datasets/{dataset['id']}$"))
+    finally:
+        httpx.post(f"{base_url}/api/runs/{run['id']}/cancel")
+
+
+def test_delete_from_the_list_and_from_the_dataset_page(
+    page: Page, base_url: str, shapes_zip: Path
+) -> None:
+    from_row = upload(base_url, shapes_zip, "delete me from the list")
+    from_page = upload(base_url, shapes_zip, "delete me from my page")
+    page.goto("/datasets")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id(f"delete-dataset-{from_row['id']}").click()
+    expect(page.get_by_test_id(f"dataset-row-{from_row['id']}")).to_have_count(0)
+    expect(page.locator("#flash")).to_contain_text("Deleted “delete me from the list”.")
+    expect(page.get_by_test_id(f"dataset-row-{from_page['id']}")).to_be_visible()
+
+    page.goto(f"/datasets/{from_page['id']}")
     page.get_by_test_id("delete-dataset").click()
-    expect(page.get_by_test_id("dataset-problem")).to_contain_text("built in")
-    expect(page).to_have_url(re.compile(r"/datasets/1$"))
+    expect(page).to_have_url(re.compile(r"/datasets$"))
+    expect(page.get_by_test_id(f"dataset-row-{from_page['id']}")).to_have_count(0)
+
+
+def test_an_unknown_dataset_is_a_page_that_says_so(page: Page) -> None:
+    answer = page.goto("/datasets/9999")
+    assert answer is not None and answer.status == 404
+    expect(page.get_by_test_id("not-found")).to_contain_text("No dataset with id 9999.")

@@ -91,6 +91,52 @@ def test_train_form_runs_live_and_finishes(page: Page, base_url: str, shot) -> N
     overlay = page.get_by_test_id("overlay-chart")
     expect(overlay).to_have_attribute("data-series", "1")
     expect(overlay).to_have_attribute("data-points", str(EPOCHS))
+    shot("runs")
+
+
+def test_runs_list_follows_runs_live_filters_and_deletes(page: Page, base_url: str) -> None:
+    epochs = 6  # batch 2: about half a second an epoch, so the row is seen going first
+    body = {"architecture": MLP, "dataset_id": 1, "fit": {"epochs": epochs, "batch_size": 2}}
+    page.goto("/runs")
+    page.evaluate("window.__same_page = true")  # gone if anything reloads the page
+    run = httpx.post(f"{base_url}/api/runs", json=body).json()
+    # A run queued after the page loaded shows up when the list is asked for again (a filter).
+    page.get_by_test_id("filter-status").select_option("queued")
+    expect(page).to_have_url(re.compile(r"/runs\?status=queued$"))
+    page.get_by_test_id("filter-status").select_option("")
+    expect(page).to_have_url(re.compile(r"/runs$"))
+    row = page.get_by_test_id(f"run-row-{run['id']}")
+    expect(row).to_be_visible()
+    badge = page.get_by_test_id(f"run-badge-{run['id']}")
+    assert badge.inner_text() in ("queued", "running")
+    # Its row follows the run over the list's event stream: status, epochs, best score.
+    expect(badge).to_have_text("completed", timeout=TRAINING)
+    expect(row).to_contain_text(f"{epochs} / {epochs}")
+    expect(row).to_contain_text("val_accuracy")
+    assert page.evaluate("window.__same_page") is True
+
+    # Ticks survive a row being replaced: tick it, filter to completed runs, it is still ticked.
+    page.get_by_test_id(f"compare-{run['id']}").check()
+    page.get_by_test_id("filter-status").select_option("completed")
+    expect(page).to_have_url(re.compile(r"/runs\?status=completed$"))
+    expect(page.get_by_test_id(f"compare-{run['id']}")).to_be_checked()
+    expect(page.get_by_test_id("overlay-chart")).to_have_attribute("data-points", str(epochs))
+    page.go_back()  # the list and the filters as they were, the tick kept
+    expect(page).to_have_url(re.compile(r"/runs$"))
+    expect(page.get_by_test_id("filter-status")).to_have_value("")
+    expect(page.get_by_test_id(f"compare-{run['id']}")).to_be_checked()
+    expect(page.get_by_test_id("overlay-chart")).to_have_attribute("data-series", "1")
+
+    # Delete: the row goes and the flash box says so; a row already gone is a 404 in words.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id(f"delete-run-{run['id']}").click()
+    expect(row).to_have_count(0)
+    expect(page.locator("#flash")).to_contain_text(f"Deleted run #{run['id']}.")
+    other = httpx.post(f"{base_url}/api/runs", json=body).json()
+    page.reload()
+    httpx.delete(f"{base_url}/api/runs/{other['id']}")
+    page.get_by_test_id(f"delete-run-{other['id']}").click()
+    expect(page.locator("#flash")).to_contain_text(f"No run with id {other['id']}.")
 
 
 def test_train_form_shows_why_a_stack_does_not_fit(page: Page, base_url: str) -> None:
