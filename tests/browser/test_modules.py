@@ -14,9 +14,6 @@ from tests.helpers.stacks import mlp
 pytestmark = pytest.mark.browser
 
 PAGES = ["/builder", "/train", "/runs", "/datasets", "/datasets/1", "/predict", "run"]
-# TODO(htmx pages): these three still load classic scripts that use static/app.js's globals.
-# When they are converted, empty this set so that they are held to the module check too.
-CLASSIC = {"/runs", "/datasets", "/datasets/1"}
 # What static/app.js used to define on every page; a module page must not have any of them.
 OLD_GLOBALS = ["api", "ApiError", "flash", "el", "fmtInt", "fmtShape", "fmtBytes", "fillSelect"]
 
@@ -60,10 +57,8 @@ def test_page_loads_its_module_without_errors(page: Page, path: str, run_page: s
     )
     ours = [(src, kind) for src, kind in scripts if src.startswith("/static/js/")]
     assert len(ours) == 1, f"one entry script per page, found {ours}"
-    if path in CLASSIC:
-        return
     assert ours[0][1] == "module", f"{ours[0][0]} is not loaded as a module"
-    assert all(src != "/static/app.js" for src, _ in scripts), "app.js is for classic pages only"
+    assert all(src != "/static/app.js" for src, _ in scripts), "app.js is gone: use common.js"
     # (An element's id is a window property too: <div id="flash"> is window.flash.)
     own = "(names) => names.filter((n) => n in window && !(window[n] instanceof Element))"
     leaked = page.evaluate(own, OLD_GLOBALS)
