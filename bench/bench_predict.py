@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from app.models import SEED_CNN  # noqa: E402
-from tests.live_server import LiveServer  # noqa: E402
+from tests.helpers.live_server import LiveServer  # noqa: E402
 
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 # The tutorial's CNN (app.models.SEED_CNN), on 28x28 grayscale digits.

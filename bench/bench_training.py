@@ -27,9 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
-from tests.live_server import LiveServer  # noqa: E402
-from tests.sse import events  # noqa: E402
-from tests.stacks import mlp  # noqa: E402
+from tests.helpers.live_server import LiveServer  # noqa: E402
+from tests.helpers.sse import events  # noqa: E402
+from tests.helpers.stacks import mlp  # noqa: E402
 
 EPOCHS, BATCH, SEED, SPLIT = 20, 32, 1, 0.1
 WATCH_FIT = {"epochs": 60, "batch_size": 16, "seed": SEED}

@@ -150,8 +150,9 @@ def submit_run(
     session.commit()
     session.refresh(run)
     assert run.id is not None
+    answer = _public(session, run)
     executor.submit(run.id)
-    return _public(session, run)
+    return answer
 
 
 def cancel_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
@@ -176,9 +177,10 @@ def resume_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
         raise Conflict(
             f"Run {run_id} is {run.status}; only cancelled or interrupted runs can be resumed."
         )
-    executor.submit(run_id)
     session.refresh(run)
-    return _public(session, run)
+    answer = _public(session, run)  # as queued: a free worker may claim it the moment it hears
+    executor.submit(run_id)
+    return answer
 
 
 async def delete_run(
