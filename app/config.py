@@ -1,11 +1,12 @@
 """Settings, read from the environment (and an optional `.env` file)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.paths import DataPaths
 
@@ -15,6 +16,15 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # none: one implicit local user, no sign-in (only on a loopback HOST); accounts: every
+    # page and API call needs a signed-in user or an API token. Default: none on loopback.
+    auth: Literal["none", "accounts"] | None = None
+    # Host headers the server answers (400 otherwise, against DNS rebinding); comma-separated.
+    # The loopback names and HOST are always allowed.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The first admin, created at start-up in accounts mode when no user exists yet.
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
     data_dir: Path = Path("data")
     # Empty means a SQLite file inside `data_dir`.
     database_url: str = ""
@@ -33,6 +43,41 @@ class Settings(BaseSettings):
     model_cache_size: int = Field(default=8, ge=1)
     low_confidence: float = Field(default=0.5, ge=0, le=1)
 
+    # Per-user quotas (an admin can override them per user).
+    quota_active_runs: int = Field(default=5, ge=0)  # queued + running
+    quota_storage_bytes: int = Field(default=5 * 1024**3, ge=0)  # datasets + run files
+    quota_datasets: int = Field(default=50, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_hosts(cls, data: dict) -> dict:
+        hosts = data.get("allowed_hosts") if isinstance(data, dict) else None
+        if isinstance(hosts, str):
+            data = {**data, "allowed_hosts": [h.strip() for h in hosts.split(",") if h.strip()]}
+        return data
+
+    @model_validator(mode="after")
+    def _auth_fits_host(self) -> "Settings":
+        if self.auth is None:
+            self.auth = "none" if is_loopback(self.host) else "accounts"
+        if self.auth == "none" and not is_loopback(self.host):
+            raise ValueError(
+                f"AUTH=none serves everyone who can reach HOST={self.host} as one user with "
+                f"every right. Set AUTH=accounts with ADMIN_EMAIL and ADMIN_PASSWORD (or create "
+                f"an admin with `python -m app users create --email you@example.com --admin`), "
+                f"or serve on a loopback HOST such as 127.0.0.1."
+            )
+        return self
+
+    @property
+    def accounts(self) -> bool:
+        return self.auth == "accounts"
+
+    @property
+    def hosts(self) -> set[str]:
+        """Every Host (without the port) this server answers to."""
+        return {"127.0.0.1", "localhost", "::1", "[::1]", self.host, *self.allowed_hosts}
+
     @property
     def paths(self) -> DataPaths:
         return DataPaths(self.data_dir)
@@ -45,3 +90,12 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
