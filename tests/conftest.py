@@ -15,6 +15,10 @@ from app.config import Settings
 from app.main import create_app
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TestClient sends `Host: testserver`; the Host allow-list answers it in tests only (as
+# Django's test runner adds "testserver" to ALLOWED_HOSTS). A Settings(allowed_hosts=...)
+# given in a test replaces it.
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 # Before any test module imports a helper: the helpers' asserts (submit, wait_for,
 # assert_same_as_keras...) then explain a failure as a test's own asserts do.
 pytest.register_assert_rewrite("tests.helpers")
