@@ -5,13 +5,14 @@ rendered here (app/web/runs.py, app/web/datasets.py) and htmx swaps their parts.
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.web import datasets, runs
+from app.web import datasets, docs, runs
 from app.web.templates import render_page
 
 router = APIRouter(include_in_schema=False)
 # First: /runs/live must be matched before /runs/{run_id} takes "live" for an id.
 router.include_router(runs.router)
 router.include_router(datasets.router)
+router.include_router(docs.router)
 
 
 @router.get("/", response_class=HTMLResponse)
