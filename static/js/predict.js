@@ -141,7 +141,7 @@ async function showResult(prediction, blob) {
 function topBar(entry, i) {
   return el("div", { class: `topk-row${i === 0 ? " best" : ""}`, "data-testid": "topk-bar" },
     el("span", { class: "topk-label", text: entry.label }),
-    el("div", { class: "topk-bar" }, el("span", { style: `width: ${(100 * entry.probability).toFixed(1)}%` })),
+    el("div", { class: "topk-bar" }, el("span", { style: { width: `${(100 * entry.probability).toFixed(1)}%` } })),
     el("span", { class: "topk-p", text: pct(entry.probability) }));
 }
 

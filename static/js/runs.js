@@ -10,7 +10,7 @@ const ticked = new Set();  // run ids, across filters, pages and live row swaps
 const histories = new Map();  // run id -> history; a finished run's never changes
 let plot = null;
 let drawing = 0;  // only the latest draw may touch the chart
-// Looked up each time: going back restores the page from htmx's history cache, a new element.
+// Outside the part htmx restores on going back (runs.html), so the same element all along.
 const chartBox = () => document.getElementById("overlay-chart");
 const resizer = new ResizeObserver(([entry]) => {
   if (plot) plot.setSize({ width: Math.max(200, entry.contentRect.width), height: 300 });
@@ -63,7 +63,7 @@ async function draw() {
   const chart = chartBox();
   if (plot) plot.destroy();  // series change with every tick: rebuild
   plot = null;
-  chart.replaceChildren();  // and a copy of an old chart restored from the history cache
+  chart.replaceChildren();
   resizer.disconnect();
   if (series.length) {
     resizer.observe(chart);

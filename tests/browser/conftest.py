@@ -7,36 +7,45 @@ Screenshots go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import ConsoleMessage
 
+from tests.helpers.browser import launch_args, need_chromium
 from tests.helpers.paths import REPO
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
-# As root, in a container, with no network but loopback: no sandbox, nothing phoning home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def _needs_chromium() -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "Chromium is missing in CI: `make test` installs it (apt-get install chromium)"
-            )
-        pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
+    need_chromium()
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return launch_args(browser_type_launch_args)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Any browser test fails on a Content-Security-Policy violation on its page, whatever
+    the page was doing (dragging, charting, swapping), not only on a first load."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    violations: list[str] = []
+    page = request.getfixturevalue("page")
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:  # Chromium's words for any violation
+            violations.append(message.text)
+
+    page.on("console", on_console)
+    yield
+    assert violations == [], "the page broke its Content-Security-Policy"
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Every page loads its script as one ES module (helpers imported from static/js/common.js,
-nothing global), and loads with no console error and no uncaught exception."""
+nothing global), and loads with no console error, no uncaught exception and no breach of its
+Content-Security-Policy (inline scripts and style="" attributes are refused)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ pytestmark = pytest.mark.browser
 PAGES = ["/builder", "/train", "/runs", "/datasets", "/datasets/1", "/predict", "run"]
 # What static/app.js used to define on every page; a module page must not have any of them.
 OLD_GLOBALS = ["api", "ApiError", "flash", "el", "fmtInt", "fmtShape", "fmtBytes", "fillSelect"]
+# Each violation, as the page's own securitypolicyviolation events report it.
+RECORD_CSP_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(`${event.effectiveDirective} refused ${event.blockedURI}`);
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +52,19 @@ def test_page_loads_its_module_without_errors(page: Page, path: str, run_page: s
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.goto(path)
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    response = page.goto(path)
+    assert response is not None
+    # Without the header there would be no violation to see: the check below would be empty.
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_load_state("networkidle")
     assert errors == []
+    assert page.evaluate("window.cspViolations") == []
     if path == run_page:  # the module ran: the replayed stream filled the page
         expect(page.get_by_test_id("run-status")).to_have_text("completed")
         expect(page.get_by_test_id("loss-chart")).to_have_attribute("data-points", "2")
         assert errors == []
+        assert page.evaluate("window.cspViolations") == []
 
     scripts = page.eval_on_selector_all(
         "script[src]", "nodes => nodes.map((s) => [new URL(s.src).pathname, s.type])"

@@ -8,6 +8,8 @@ export function el(tag, attrs = {}, ...children) {
     if (key === "class") node.className = value;
     else if (key === "text") node.textContent = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    // An object, set through CSSOM: the Content-Security-Policy refuses style="" attributes.
+    else if (key === "style") Object.assign(node.style, value);
     else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
   }
   for (const child of children.flat()) {

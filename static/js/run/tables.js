@@ -53,7 +53,7 @@ function confusionTable(matrix, names, perClass) {
       const share = count / total;
       return el("td", {
         class: `num cell${share > 0.5 ? " dark" : ""}${i === j ? " diagonal" : ""}`,
-        style: `background: rgba(48, 86, 211, ${share.toFixed(3)})`,
+        style: { background: `rgba(48, 86, 211, ${share.toFixed(3)})` },
         title: `true ${name(i)}, predicted ${name(j)}: ${count} (${(100 * share).toFixed(1)}%)`,
         text: String(count),
       });
