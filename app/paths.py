@@ -2,7 +2,7 @@
 
     DATA_DIR/
       layerstack.db              the SQLite database (unless DATABASE_URL points elsewhere)
-      datasets/<id>/             x_train.npy, y_train.npy[, x_test.npy, y_test.npy], export.npz
+      datasets/<id>/             x_train.npy, y_train.npy[, x_test.npy, y_test.npy]
       runs/<id>/                 checkpoint.npz (each epoch), model.keras (at the end)
       tmp/<uuid>/                uploads being imported; emptied at start-up
 
@@ -36,10 +36,6 @@ class DataPaths:
 
     def dataset(self, dataset_id: int) -> Path:
         return self.datasets / str(dataset_id)
-
-    def dataset_export(self, dataset_id: int) -> Path:
-        """The dataset as one .npz, as keras.datasets returns it (written on first export)."""
-        return self.dataset(dataset_id) / "export.npz"
 
     @property
     def runs(self) -> Path:

@@ -93,8 +93,7 @@ def test_state_names_are_spelled_only_in_the_enum_module(names):
 
 
 # What lives directly under DATA_DIR or inside a run's folder: joined only in app/paths.py.
-LAYOUT_NAMES = {"runs", "datasets", "tmp", "model.keras", "checkpoint.npz", "export.npz",
-                "layerstack.db"}  # fmt: skip
+LAYOUT_NAMES = {"runs", "datasets", "tmp", "model.keras", "checkpoint.npz", "layerstack.db"}
 # Reads scikit-learn's own sklearn/datasets/data folder, not DATA_DIR.
 NOT_DATA_DIR = {"app/paths.py", "app/datasets/digits.py"}
 

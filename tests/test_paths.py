@@ -18,7 +18,6 @@ def test_every_location_is_under_data_dir_where_the_docstring_says(tmp_path: Pat
         (paths.database, "layerstack.db"),
         (paths.datasets, "datasets"),
         (paths.dataset(3), "datasets/3"),
-        (paths.dataset_export(3), "datasets/3/export.npz"),
         (paths.runs, "runs"),
         (paths.run(7), "runs/7"),
         (paths.checkpoint(7), "runs/7/checkpoint.npz"),
@@ -44,16 +43,6 @@ def test_the_app_keeps_its_database_and_the_builtin_dataset_where_paths_says(
     (digits,) = client.get("/api/datasets").json()["data"]
     for split in ("train", "test"):
         assert all(path.is_file() for path in split_files(paths.dataset(digits["id"]), split))
-
-
-def test_a_dataset_export_is_written_where_paths_says(
-    client: TestClient, settings: Settings
-) -> None:
-    export = settings.paths.dataset_export(1)
-    assert not export.exists()
-    response = client.get("/api/datasets/1/export.npz")
-    assert response.status_code == 200
-    assert export.read_bytes() == response.content
 
 
 def test_start_up_empties_tmp(settings: Settings) -> None:

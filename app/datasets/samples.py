@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 import io
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
-
-from app.paths import SPLITS, split_files
 
 
 def pick(y: np.ndarray, n: int, classes: int) -> list[int]:
@@ -63,17 +60,3 @@ def samples(
             }
         )
     return out
-
-
-def write_npz(folder: Path, path: Path, dataset: Any) -> Path:
-    """The dataset in `folder` as one .npz at `path` (written once, then reused)."""
-    if not path.exists():
-        arrays = {}
-        for split in SPLITS:
-            x_path, y_path = split_files(folder, split)
-            if x_path.exists():
-                arrays[f"x_{split}"], arrays[f"y_{split}"] = np.load(x_path), np.load(y_path)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, class_names=np.array(dataset.class_names), **arrays)
-        tmp.replace(path)
-    return path
