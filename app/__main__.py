@@ -1,12 +1,84 @@
-"""`python -m app` (what `make run` calls): serve on HOST:PORT from the settings."""
+"""`python -m app` (what `make run` calls): serve on HOST:PORT from the settings.
+
+`python -m app users create --email you@example.com [--name "Your Name"] [--admin]` makes a
+user; the password is asked for on the terminal, or read from the first line of stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
 
 import uvicorn
+from pydantic import ValidationError
 
-from app.config import get_settings
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
-def main() -> None:
-    settings = get_settings()
+def _settings() -> Settings:
+    from app.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as error:  # e.g. AUTH=none on a public HOST: say why, no traceback
+        for problem in error.errors():
+            print(f"layerstack: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password (8 characters or more): ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("layerstack: the passwords differ; nothing was created.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def create_user(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from app.accounts.service import create_user as create
+    from app.db import make_engine, migrate
+    from app.errors import Conflict
+    from app.models import UserCreate, UserRole
+
+    settings = _settings()
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    try:
+        role = UserRole.ADMIN if args.admin else UserRole.MEMBER
+        body = UserCreate(
+            email=args.email, display_name=args.name or "", password=_password(), role=role
+        )
+        with Session(engine) as session:
+            user = create(session, body)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise SystemExit(f"layerstack: {problems}") from None
+    except Conflict as error:
+        raise SystemExit(f"layerstack: {error.message}") from None
+    print(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    users = commands.add_parser("users", help="manage users").add_subparsers(dest="action")
+    create = users.add_parser("create", help="create a user (asks for the password)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", help="display name")
+    create.add_argument("--admin", action="store_true", help="may manage users, sees all work")
+    args = parser.parse_args(argv)
+    if args.command == "users" and args.action == "create":
+        create_user(args)
+        return
+    if args.command == "users":
+        parser.parse_args(["users", "--help"])
+    settings = _settings()
     uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port)
 
 

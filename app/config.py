@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # The first admin, created at start-up in accounts mode when no user exists yet.
     admin_email: str | None = None
     admin_password: SecretStr | None = None
+    # A browser session ends after this long unused, and after this long in any case.
+    session_idle_hours: float = Field(default=24 * 7, gt=0)
+    session_max_days: float = Field(default=30, gt=0)
     data_dir: Path = Path("data")
     # Empty means a SQLite file inside `data_dir`.
     database_url: str = ""

@@ -12,8 +12,12 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.accounts import service as accounts
+from app.accounts.throttle import Throttle
 from app.config import Settings
+from app.errors import NotSignedIn
 from app.executors import Executor
+from app.models import User
 from app.paths import DataPaths
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
@@ -53,6 +57,54 @@ def get_predictions(request: Request) -> Predictions:
     return predictions
 
 
+SESSION_COOKIE = "layerstack_session"
+SIGN_IN = (
+    "Sign in first: POST /api/session with your email and password (a browser gets a "
+    "session cookie), or send `Authorization: Bearer <token>` with a personal API token."
+)
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_current_user(request: Request) -> User:
+    """The user making the request: AUTH=none's local user, or the owner of the API token
+    or of the session cookie; 401 otherwise. Looked up in a session of its own, closed at
+    once, and returned detached: a long event stream must not hold a pooled connection."""
+    settings = get_settings_dep(request)
+    if not settings.accounts:
+        local: User = request.app.state.local_user
+        return local
+    with Session(get_engine(request), expire_on_commit=False) as session:
+        user = _signed_in(request, session, settings)
+        session.expunge(user)
+    return user
+
+
+def _signed_in(request: Request, session: Session, settings: Settings) -> User:
+    token = bearer_token(request)
+    if token is not None:
+        user = accounts.user_for_token(session, token)
+        if user is None:
+            raise NotSignedIn(
+                "The API token is unknown, revoked or expired. Make a new one on the Tokens "
+                "page or with POST /api/tokens."
+            )
+        return user
+    secret = request.cookies.get(SESSION_COOKIE)
+    user = accounts.user_for_session(session, settings, secret) if secret else None
+    if user is None:
+        raise NotSignedIn(SIGN_IN)
+    return user
+
+
+def get_throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PathsDep = Annotated[DataPaths, Depends(get_paths)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -60,3 +112,5 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ExecutorDep = Annotated[Executor, Depends(get_executor)]
 HubDep = Annotated[EventHub, Depends(get_hub)]
 PredictionsDep = Annotated[Predictions, Depends(get_predictions)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]

@@ -5,8 +5,10 @@ same decision reads the same from a route, a page or a test. Bad input is FastAP
 shape with `loc` starting at "body".
 """
 
+from urllib.parse import urlencode
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.catalog import Invalid
 from app.datasets.base import DatasetError
@@ -14,13 +16,29 @@ from app.datasets.base import DatasetError
 
 class ServiceError(Exception):
     """An answer other than success; `status` is its HTTP status, `message` says why and what
-    to do."""
+    to do, `headers` go with the answer."""
 
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
+
+
+class NotSignedIn(ServiceError):
+    """No valid session or API token (or a wrong password)."""
+
+    status = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ServiceError):
+    """Signed in, but this needs a role the user does not have (e.g. admin)."""
+
+    status = 403
 
 
 class NotFound(ServiceError):
@@ -31,6 +49,19 @@ class Conflict(ServiceError):
     """The object exists but its state does not allow this (e.g. cancelling a finished run)."""
 
     status = 409
+
+
+class TooLarge(ServiceError):
+    """Over a size limit or a storage quota."""
+
+    status = 413
+
+
+class TooManyTries(ServiceError):
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"Retry-After": str(retry_after)})
 
 
 class Unavailable(ServiceError):
@@ -45,9 +76,25 @@ class Failed(ServiceError):
     status = 500
 
 
-async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def service_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    if isinstance(exc, NotSignedIn) and _is_page(request):
+        return _to_sign_in(request)
+    return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+def _is_page(request: Request) -> bool:
+    """A person's browser asking for a page or fragment (not the JSON API, not a script)."""
+    return not request.url.path.startswith("/api/") and request.method == "GET"
+
+
+def _to_sign_in(request: Request) -> Response:
+    """Pages send a visitor who is not signed in to the sign-in page, and back afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = f"/sign-in?{urlencode({'next': here})}"
+    if request.headers.get("HX-Request") == "true":  # htmx: the whole page goes, not a part
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 async def invalid_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
+from app.accounts import service as accounts
+from app.accounts.throttle import Throttle
 from app.api import (
     architectures,
     catalog,
@@ -22,18 +24,25 @@ from app.api import (
     predictions,
     runs,
     summary,
+    tokens,
+    users,
 )
+from app.api import session as session_routes
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
+from app.deps import get_current_user
 from app.errors import add_error_handlers
 from app.executors import make_executor
 from app.limits import BodyLimit
+from app.models import User
 from app.predictions.predictor import Predictor
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
 from app.runs.state import interrupt_running
+from app.security import HostAllowList, SameOrigin, SecurityHeaders
 from app.web import pages
+from app.web import session as web_session
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("layerstack")
@@ -51,6 +60,23 @@ def _body_limit(settings: Settings) -> Any:
     return limit_for
 
 
+def _identity(session: Session, settings: Settings) -> User | None:
+    """AUTH=none: the local user every request acts as (kept, detached). AUTH=accounts: the
+    first admin from ADMIN_EMAIL/ADMIN_PASSWORD if nobody can sign in yet."""
+    if settings.accounts:
+        if accounts.ensure_first_admin(session, settings) is None and not accounts.has_accounts(
+            session
+        ):
+            log.warning(
+                "AUTH=accounts and no user can sign in yet: set ADMIN_EMAIL and ADMIN_PASSWORD, "
+                "or run `python -m app users create --email you@example.com --admin`."
+            )
+        return None
+    local = accounts.ensure_local_user(session)
+    session.expunge(local)
+    return local
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with Session(engine) as session:
             clean_leftovers(session, settings.paths)
             ensure_builtin(session, settings.paths)
+            app.state.local_user = _identity(session, settings)
+        app.state.throttle = Throttle()
         app.state.hub = EventHub(engine)
         app.state.executor = make_executor(settings, engine)
         app.state.executor.start()
@@ -84,6 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Build, train and serve Keras Sequential models from a browser or over REST.",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's pages load from a CDN with inline code, which the CSP refuses: /docs is
+        # app/web/docs.py, from vendored files; ReDoc is off (it needs inline styles).
+        docs_url=None,
+        redoc_url=None,
     )
     # What app.deps hands to handlers; the rest is made at start-up (lifespan).
     app.state.settings = settings
@@ -98,10 +130,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs.router,
         health.router,
         predictions.router,
+        tokens.router,
+        users.router,
     )
+    signed_in = [Depends(get_current_user)]  # every API call but signing in needs a user
     for router in routers:
-        app.include_router(router, prefix="/api")
-    app.include_router(pages.router)
+        app.include_router(router, prefix="/api", dependencies=signed_in)
+    app.include_router(session_routes.router, prefix="/api")
+    app.include_router(web_session.router)  # the sign-in page: the one open to all
+    app.include_router(pages.router, dependencies=signed_in)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.add_middleware(BodyLimit, limit_for=_body_limit(settings))
+    # The last added runs first: headers on every answer, even the refusals below; an unknown
+    # Host never reaches the origin check; a cross-site change is refused before its body is read.
+    app.add_middleware(SameOrigin)
+    app.add_middleware(HostAllowList, allowed=settings.hosts)
+    app.add_middleware(SecurityHeaders)
     return app

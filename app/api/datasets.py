@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from app.api.responses import described
 from app.datasets import service
 from app.datasets.options import parse_options
-from app.deps import PathsDep, SessionDep
+from app.deps import CurrentUser, PathsDep, SessionDep, SettingsDep
 from app.models import UPLOAD_FORMATS, DatasetPublic, DatasetsPublic
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -20,11 +21,12 @@ NOT_FOUND = described({404: "No dataset with this id"})
 @router.get("", response_model=DatasetsPublic)
 def read_datasets(
     session: SessionDep,
+    user: CurrentUser,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     """All datasets, the built-in ones first, then newest first."""
-    return service.list_datasets(session, offset=offset, limit=limit)
+    return service.list_datasets(session, user, offset=offset, limit=limit)
 
 
 @router.post(
@@ -40,7 +42,8 @@ def read_datasets(
 )
 def create_dataset(
     session: SessionDep,
-    paths: PathsDep,
+    settings: SettingsDep,
+    user: CurrentUser,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     files: Annotated[list[UploadFile], File(description="The file(s) to import")],
     format: Annotated[
@@ -60,7 +63,8 @@ def create_dataset(
     options = parse_options(image_size, color_mode, label_column, class_names)
     return service.create_dataset(
         session,
-        paths,
+        settings,
+        user,
         name=name,
         files=[(upload.filename, upload.file) for upload in files],
         format=format,
@@ -70,9 +74,9 @@ def create_dataset(
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=NOT_FOUND)
-def read_dataset(dataset_id: int, session: SessionDep) -> Any:
+def read_dataset(dataset_id: int, session: SessionDep, user: CurrentUser) -> Any:
     """One dataset, with its class names and per-class counts."""
-    return service.get_dataset(session, dataset_id)
+    return service.get_dataset(session, user, dataset_id)
 
 
 @router.get("/{dataset_id}/samples", responses=NOT_FOUND)
@@ -80,22 +84,35 @@ def read_dataset_samples(
     dataset_id: int,
     session: SessionDep,
     paths: PathsDep,
+    user: CurrentUser,
     n: Annotated[int, Query(ge=1, le=200)] = 16,
     split: Annotated[str, Query(pattern="^(train|test)$")] = "train",
 ) -> dict[str, Any]:
     """A few samples spread over the classes, each as a PNG data URL (null for non-images)."""
-    shown = service.read_samples(session, paths, dataset_id, n=n, split=split)
+    shown = service.read_samples(session, paths, user, dataset_id, n=n, split=split)
     return {"dataset_id": dataset_id, "split": split, "samples": shown}
 
 
 @router.get("/{dataset_id}/export.npz", responses=NOT_FOUND)
-def export_dataset(dataset_id: int, session: SessionDep, paths: PathsDep) -> FileResponse:
+def export_dataset(
+    dataset_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+) -> StreamingResponse:
     """The arrays as keras.datasets returns them (x_train, y_train, x_test, y_test) and the
     class names, for scripts exported from runs."""
-    path = service.export_dataset(session, paths, dataset_id)
-    return FileResponse(
-        path, media_type="application/octet-stream", filename=f"dataset-{dataset_id}.npz"
-    )
+    npz = service.export_dataset(session, paths, user, dataset_id)
+    headers = {
+        "Content-Disposition": f'attachment; filename="dataset-{dataset_id}.npz"',
+        "Content-Length": str(npz.seek(0, 2)),
+    }
+    npz.seek(0)
+    return StreamingResponse(_read(npz), media_type="application/octet-stream", headers=headers)
+
+
+def _read(file: IO[bytes], chunk: int = 1024 * 1024) -> Iterator[bytes]:
+    """A temporary file's bytes, then the file closed (and so gone)."""
+    with file:
+        while data := file.read(chunk):
+            yield data
 
 
 @router.delete(
@@ -103,7 +120,9 @@ def export_dataset(dataset_id: int, session: SessionDep, paths: PathsDep) -> Fil
     status_code=204,
     responses={**NOT_FOUND, **described({409: "Built in, or used by a queued/running run"})},
 )
-def delete_dataset(dataset_id: int, session: SessionDep, paths: PathsDep) -> Response:
+def delete_dataset(
+    dataset_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+) -> Response:
     """Delete a dataset and its files."""
-    service.delete_dataset(session, paths, dataset_id)
+    service.delete_dataset(session, paths, user, dataset_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.responses import described
 from app.architectures import service
 from app.catalog.problems import invalid
-from app.deps import PredictionsDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, PredictionsDep, SessionDep, SettingsDep
 from app.interop.keras_file import read_keras_config
 from app.interop.keras_json import KerasJsonError
 
@@ -52,11 +52,12 @@ class ImportIn(BaseModel):
 async def export_architecture(
     architecture_id: int,
     session: SessionDep,
+    user: CurrentUser,
     predictions: PredictionsDep,
     format: Literal["python", "keras-json"] = Query("python", description="python, keras-json"),
 ) -> PlainTextResponse:
     """A readable Keras script in the tutorial's style, or model.to_json() of the model."""
-    text = await service.export_architecture(session, predictions, architecture_id, format)
+    text = await service.export_architecture(session, user, predictions, architecture_id, format)
     return PlainTextResponse(text, media_type=MEDIA_TYPES[format])
 
 
@@ -64,6 +65,7 @@ async def export_architecture(
 async def import_keras_file(
     session: SessionDep,
     settings: SettingsDep,
+    user: CurrentUser,
     file: Annotated[UploadFile, File(description="A .keras file (its architecture is read)")],
     save: Annotated[bool, Form()] = False,
 ) -> dict:
@@ -76,13 +78,15 @@ async def import_keras_file(
     except KerasJsonError as error:
         raise invalid(("file",), str(error), "import_keras_file") from None
     return service.import_architecture(
-        session, settings, format="keras-json", source=config, save=save
+        session, settings, user, format="keras-json", source=config, save=save
     )
 
 
 @router.post("/architectures/import")
-def import_architecture(body: ImportIn, session: SessionDep, settings: SettingsDep) -> dict:
+def import_architecture(
+    body: ImportIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> dict:
     """Read pasted Keras code or Keras JSON into a stack (a preview, or saved with save)."""
     return service.import_architecture(
-        session, settings, format=body.format, source=body.source, save=body.save
+        session, settings, user, format=body.format, source=body.source, save=body.save
     )

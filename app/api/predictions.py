@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 
 from app.api.responses import described
-from app.deps import PredictionsDep
+from app.deps import CurrentUser, PredictionsDep
 from app.predictions.inputs import check_invert
 from app.predictions.service import Image
 
@@ -29,13 +29,14 @@ router = APIRouter(tags=["predictions"])
 async def create_prediction(
     run_id: int,
     predictions: PredictionsDep,
+    user: CurrentUser,
     file: Annotated[UploadFile | None, File(description="One image")] = None,
     files: Annotated[list[UploadFile] | None, File(description="Several images")] = None,
     k: Annotated[int, Query(ge=1, le=100, description="How many labels to rank")] = 5,
     invert: Annotated[str, Query(description="auto, true or false")] = "auto",
 ) -> dict[str, Any]:
     """Top-k labels with probabilities for each image, and how each image was prepared."""
-    predictions.ready(run_id)  # 404/409 before reading any upload
+    predictions.ready(user, run_id)  # 404/409 before reading any upload
     uploads = ([file] if file else []) + (files or [])
     if not uploads:
         raise HTTPException(
@@ -45,5 +46,5 @@ async def create_prediction(
         )
     check_invert(invert)
     images = [Image(upload.filename, await upload.read()) for upload in uploads]
-    answers = await predictions.predict(run_id, images, k=k, invert=invert)
+    answers = await predictions.predict(user, run_id, images, k=k, invert=invert)
     return {"run_id": run_id, "predictions": answers}

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.api.responses import described
 from app.deps import (
+    CurrentUser,
     EngineDep,
     ExecutorDep,
     HubDep,
@@ -36,15 +37,20 @@ CONFLICT = described({409: "Not possible in the run's current status"})
     responses=described({404: "No such architecture or dataset"}),
 )
 def create_run(
-    body: RunCreate, session: SessionDep, settings: SettingsDep, executor: ExecutorDep
+    body: RunCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    executor: ExecutorDep,
+    user: CurrentUser,
 ) -> Any:
     """Check the stack against the dataset, then queue it for a worker."""
-    return service.submit_run(session, settings, executor, body)
+    return service.submit_run(session, settings, executor, user, body)
 
 
 @router.get("", response_model=RunsPublic)
 def read_runs(
     session: SessionDep,
+    user: CurrentUser,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
     architecture_id: int | None = None,
     dataset_id: int | None = None,
@@ -54,6 +60,7 @@ def read_runs(
     """Runs, newest first, filtered by status, architecture or dataset."""
     return service.list_runs(
         session,
+        user,
         status=status,
         architecture_id=architecture_id,
         dataset_id=dataset_id,
@@ -63,43 +70,53 @@ def read_runs(
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
-def read_run(run_id: int, session: SessionDep) -> Any:
+def read_run(run_id: int, session: SessionDep, user: CurrentUser) -> Any:
     """Status, settings, history (one entry per epoch), test metrics and error."""
-    return service.read_run(session, run_id)
+    return service.read_run(session, user, run_id)
 
 
 @router.get("/{run_id}/history.csv", responses=NOT_FOUND)
-def read_run_history_csv(run_id: int, session: SessionDep) -> Response:
+def read_run_history_csv(run_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """The history as CSV: the tutorial's pd.DataFrame(history.history)."""
     headers = {"Content-Disposition": f'attachment; filename="run-{run_id}-history.csv"'}
-    return Response(service.history_csv(session, run_id), media_type="text/csv", headers=headers)
+    return Response(
+        service.history_csv(session, user, run_id), media_type="text/csv", headers=headers
+    )
 
 
 @router.get("/{run_id}/model.keras", responses={**NOT_FOUND, **CONFLICT})
-def read_run_model(run_id: int, session: SessionDep, paths: PathsDep) -> FileResponse:
+def read_run_model(
+    run_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+) -> FileResponse:
     """The trained model (.keras), with class names and preprocessing in layerstack.json."""
-    path = service.model_file(session, paths, run_id)
+    path = service.model_file(session, paths, user, run_id)
     return FileResponse(path, media_type="application/octet-stream", filename=f"run-{run_id}.keras")
 
 
 @router.get("/{run_id}/export.py", response_class=PlainTextResponse, responses=NOT_FOUND)
-def export_run_script(run_id: int, session: SessionDep) -> PlainTextResponse:
+def export_run_script(run_id: int, session: SessionDep, user: CurrentUser) -> PlainTextResponse:
     """A script that retrains this run to the same history (needs the dataset's export.npz)."""
     headers = {"Content-Disposition": f'attachment; filename="run-{run_id}.py"'}
-    script = service.export_script(session, run_id)
+    script = service.export_script(session, user, run_id)
     return PlainTextResponse(script, media_type="text/x-python", headers=headers)
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def cancel_run(run_id: int, session: SessionDep, executor: ExecutorDep) -> Any:
+def cancel_run(run_id: int, session: SessionDep, executor: ExecutorDep, user: CurrentUser) -> Any:
     """Cancel a queued run, or stop a running one within one compiled step."""
-    return service.cancel_run(session, executor, run_id)
+    return service.cancel_run(session, executor, user, run_id)
 
 
 @router.post("/{run_id}/resume", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def resume_run(run_id: int, session: SessionDep, executor: ExecutorDep) -> Any:
+def resume_run(
+    run_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    executor: ExecutorDep,
+    user: CurrentUser,
+) -> Any:
     """Continue a cancelled or interrupted run from its last completed epoch."""
-    return service.resume_run(session, executor, run_id)
+    return service.resume_run(session, settings, executor, user, run_id)
 
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
@@ -109,17 +126,18 @@ async def delete_run(
     paths: PathsDep,
     executor: ExecutorDep,
     predictions: PredictionsDep,
+    user: CurrentUser,
 ) -> Response:
     """Cancel the run if it is going, then delete it and its files."""
-    await service.delete_run(session, paths, executor, predictions, run_id)
+    await service.delete_run(session, paths, executor, predictions, user, run_id)
     return Response(status_code=204)
 
 
-def _existing(run_id: int, engine: EngineDep) -> int:
+def _existing(run_id: int, engine: EngineDep, user: CurrentUser) -> int:
     """404 before the stream starts. Not SessionDep: a dependency's session would stay open
     (holding a pooled connection) for as long as the stream lasts."""
     with Session(engine) as session:
-        service.get_run(session, run_id)
+        service.get_run(session, user, run_id)
     return run_id
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.accounts.ownership import can_see, visible
 from app.catalog import Invalid
 from app.catalog.problems import invalid, prefixed
 from app.config import Settings
@@ -15,7 +16,7 @@ from app.errors import NotFound
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.interop.python_export import export_python
 from app.interop.python_import import ImportProblem, import_python
-from app.models import Architecture, ArchitecturesPublic, StackIn, utcnow
+from app.models import Architecture, ArchitecturesPublic, StackIn, User, utcnow
 from app.predictions.service import Predictions
 from app.stacks import check_and_summarize
 
@@ -23,17 +24,18 @@ STACK_FIELDS = {"input_shape", "layers", "compile"}
 
 
 def list_architectures(
-    session: Session, *, offset: int = 0, limit: int = 100
+    session: Session, user: User, *, offset: int = 0, limit: int = 100
 ) -> ArchitecturesPublic:
-    """Newest first."""
-    count = session.exec(select(func.count()).select_from(Architecture)).one()
-    query = select(Architecture).order_by(col(Architecture.id).desc()).offset(offset).limit(limit)
-    return ArchitecturesPublic(data=session.exec(query).all(), count=count)  # type: ignore[arg-type]
+    """The user's architectures (an admin: everyone's), newest first."""
+    query = visible(select(Architecture), Architecture, user)
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Architecture.id).desc()).offset(offset).limit(limit))
+    return ArchitecturesPublic(data=rows.all(), count=count)  # type: ignore[arg-type]
 
 
-def get_architecture(session: Session, architecture_id: int) -> Architecture:
+def get_architecture(session: Session, user: User, architecture_id: int) -> Architecture:
     architecture = session.get(Architecture, architecture_id)
-    if architecture is None:
+    if architecture is None or not can_see(architecture, user):
         raise NotFound(f"No architecture with id {architecture_id}.")
     return architecture
 
@@ -50,31 +52,33 @@ def _save(session: Session, architecture: Architecture) -> Architecture:
     return architecture
 
 
-def create_architecture(session: Session, settings: Settings, stack: StackIn) -> Architecture:
-    """Check a stack against the catalog and save it."""
-    return _save(session, Architecture(**_checked(stack, settings)))
+def create_architecture(
+    session: Session, settings: Settings, user: User, stack: StackIn
+) -> Architecture:
+    """Check a stack against the catalog and save it as the user's."""
+    return _save(session, Architecture(**_checked(stack, settings), owner_id=user.id))
 
 
 def update_architecture(
-    session: Session, settings: Settings, architecture_id: int, stack: StackIn
+    session: Session, settings: Settings, user: User, architecture_id: int, stack: StackIn
 ) -> Architecture:
     """Replace a saved architecture; nothing changes unless the new stack is valid."""
-    architecture = get_architecture(session, architecture_id)
+    architecture = get_architecture(session, user, architecture_id)
     architecture.sqlmodel_update({**_checked(stack, settings), "updated_at": utcnow()})
     return _save(session, architecture)
 
 
-def delete_architecture(session: Session, architecture_id: int) -> None:
+def delete_architecture(session: Session, user: User, architecture_id: int) -> None:
     """Runs trained from it keep their own snapshot of the stack."""
-    session.delete(get_architecture(session, architecture_id))
+    session.delete(get_architecture(session, user, architecture_id))
     session.commit()
 
 
 def summarize_architecture(
-    session: Session, settings: Settings, architecture_id: int
+    session: Session, settings: Settings, user: User, architecture_id: int
 ) -> dict[str, Any]:
     """`model.summary()` of a saved architecture."""
-    data = get_architecture(session, architecture_id).model_dump(include=STACK_FIELDS)
+    data = get_architecture(session, user, architecture_id).model_dump(include=STACK_FIELDS)
     _, summary = check_and_summarize(data, settings.max_layers, settings.max_params)
     return summary.as_json()
 
@@ -93,7 +97,7 @@ def _read_source(format: str, source: str) -> dict[str, Any]:
 
 
 def import_architecture(
-    session: Session, settings: Settings, *, format: str, source: str, save: bool
+    session: Session, settings: Settings, user: User, *, format: str, source: str, save: bool
 ) -> dict[str, Any]:
     """Read pasted Keras code or Keras JSON into a checked stack (saved when `save`)."""
     result = _read_source(format, source)
@@ -112,15 +116,16 @@ def import_architecture(
         "id": None,
     }
     if save:
-        answer["id"] = _save(session, Architecture(**answer["architecture"])).id
+        saved = Architecture(**answer["architecture"], owner_id=user.id)
+        answer["id"] = _save(session, saved).id
     return answer
 
 
 async def export_architecture(
-    session: Session, predictions: Predictions, architecture_id: int, format: str
+    session: Session, user: User, predictions: Predictions, architecture_id: int, format: str
 ) -> str:
     """A readable Keras script in the tutorial's style, or model.to_json() of the model."""
-    saved = get_architecture(session, architecture_id)
+    saved = get_architecture(session, user, architecture_id)
     stack = saved.model_dump(include=STACK_FIELDS)
     if format == "python":
         return export_python(stack, name=saved.name)

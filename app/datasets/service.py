@@ -7,16 +7,20 @@ from __future__ import annotations
 import shutil
 import uuid
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from sqlmodel import Session, col, func, select
 
+from app.accounts import quotas
+from app.accounts.ownership import can_see, visible
+from app.config import Settings
 from app.datasets import store
 from app.datasets.base import DatasetError, Options, Upload, load_split
 from app.datasets.detect import detect_format
-from app.datasets.samples import samples, write_npz
+from app.datasets.export import npz_file
+from app.datasets.samples import samples
 from app.errors import Conflict, NotFound
-from app.models import ACTIVE, UPLOAD_FORMATS, Dataset, DatasetFormat, DatasetsPublic, Run
+from app.models import ACTIVE, UPLOAD_FORMATS, Dataset, DatasetFormat, DatasetsPublic, Run, User
 from app.paths import DataPaths
 
 # Names people use for the formats, besides our own.
@@ -24,24 +28,32 @@ FORMAT_ALIASES = {"folders": DatasetFormat.ZIP, "mnist": DatasetFormat.IDX}
 COPY_CHUNK = 1024 * 1024
 
 
-def list_datasets(session: Session, *, offset: int = 0, limit: int = 100) -> DatasetsPublic:
-    """The built-in ones first, then newest first."""
-    count = session.exec(select(func.count()).select_from(Dataset)).one()
+def _shared() -> Any:
+    return col(Dataset.builtin).is_not(None)  # built-in data: everyone reads it
+
+
+def list_datasets(
+    session: Session, user: User, *, offset: int = 0, limit: int = 100
+) -> DatasetsPublic:
+    """The built-in ones first, then the user's (an admin: everyone's), newest first."""
+    query = visible(select(Dataset), Dataset, user, _shared())
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
     order = (col(Dataset.builtin).is_(None), col(Dataset.id).desc())
-    rows = session.exec(select(Dataset).order_by(*order).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(*order).offset(offset).limit(limit)).all()
     return DatasetsPublic(data=rows, count=count)  # type: ignore[arg-type]
 
 
-def get_dataset(session: Session, dataset_id: int) -> Dataset:
+def get_dataset(session: Session, user: User, dataset_id: int) -> Dataset:
     dataset = session.get(Dataset, dataset_id)
-    if dataset is None:
+    if dataset is None or not can_see(dataset, user, shared=dataset.builtin is not None):
         raise NotFound(f"No dataset with id {dataset_id}.")
     return dataset
 
 
 def create_dataset(
     session: Session,
-    paths: DataPaths,
+    settings: Settings,
+    user: User,
     *,
     name: str,
     files: list[tuple[str | None, BinaryIO]],
@@ -49,15 +61,20 @@ def create_dataset(
     options: Options,
     test_fraction: float | None,
 ) -> Dataset:
-    """Import uploaded files (name, stream) as a dataset: all of it, or nothing."""
+    """Import uploaded files (name, stream) as the user's dataset: all of it, or nothing."""
+    quotas.check_datasets(session, settings, user)
+    quotas.check_storage(session, settings, user)
+    paths = settings.paths
     work = paths.tmp / uuid.uuid4().hex
     work.mkdir(parents=True)
     try:
         uploads = _save_uploads(files, work)
         kind = parse_format(format) if format is not None else detect_format(uploads)
         source = ", ".join(filename or "(unnamed)" for filename, _ in files)
-        incoming = store.Incoming(name, kind, source, test_fraction)
-        return store.import_upload(session, paths, incoming, uploads, options, work)
+        incoming = store.Incoming(name, kind, source, test_fraction, owner_id=user.id)
+        parsed, arrays = store.parse_upload(kind, uploads, options, work)
+        quotas.check_storage(session, settings, user, adding=quotas.folder_size(arrays))
+        return store.register(session, paths, incoming, parsed, arrays)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -88,10 +105,10 @@ def parse_format(given: str) -> DatasetFormat:
 
 
 def read_samples(
-    session: Session, paths: DataPaths, dataset_id: int, *, n: int, split: str
+    session: Session, paths: DataPaths, user: User, dataset_id: int, *, n: int, split: str
 ) -> list[dict]:
     """n samples spread over the classes, each as a PNG data URL (None for non-images)."""
-    dataset = get_dataset(session, dataset_id)
+    dataset = get_dataset(session, user, dataset_id)
     loaded = load_split(paths.dataset(dataset_id), split)
     if loaded is None:
         raise NotFound(f"Dataset {dataset_id} has no {split} split.")
@@ -99,15 +116,16 @@ def read_samples(
     return samples(x, y, dataset.class_names, n, dataset.value_min, dataset.value_max)
 
 
-def export_dataset(session: Session, paths: DataPaths, dataset_id: int) -> Path:
-    """The arrays as one .npz (x_train, y_train, x_test, y_test, class_names)."""
-    dataset = get_dataset(session, dataset_id)
-    return write_npz(paths.dataset(dataset_id), paths.dataset_export(dataset_id), dataset)
+def export_dataset(session: Session, paths: DataPaths, user: User, dataset_id: int) -> IO[bytes]:
+    """The arrays as one .npz (x_train, y_train, x_test, y_test, class_names), in a
+    temporary file the caller closes: exporting writes nothing under DATA_DIR."""
+    dataset = get_dataset(session, user, dataset_id)
+    return npz_file(paths.dataset(dataset_id), dataset.class_names)
 
 
-def delete_dataset(session: Session, paths: DataPaths, dataset_id: int) -> None:
+def delete_dataset(session: Session, paths: DataPaths, user: User, dataset_id: int) -> None:
     """Delete a dataset and its files, unless a run still needs it or it is built in."""
-    dataset = get_dataset(session, dataset_id)
+    dataset = get_dataset(session, user, dataset_id)
     active = session.exec(
         select(Run.id).where(Run.dataset_id == dataset_id, col(Run.status).in_(ACTIVE))
     ).all()

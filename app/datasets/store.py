@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from app.accounts.quotas import folder_size
 from app.datasets import digits
 from app.datasets.base import DatasetError, Options, Parsed, Upload
 from app.datasets.describe import describe
@@ -44,6 +45,7 @@ class Incoming:
     source: str
     test_fraction: float | None = None
     builtin: str | None = None
+    owner_id: int | None = None  # None only for built-in data
 
 
 def _check_classes(parsed: Parsed, counts: list[int]) -> None:
@@ -78,6 +80,8 @@ def register(
     if background:
         notes["background"] = background
     dataset = Dataset(
+        owner_id=incoming.owner_id,
+        size_bytes=folder_size(arrays),
         name=incoming.name,
         format=incoming.format,
         source=incoming.source[:500],
@@ -105,19 +109,13 @@ def register(
     return dataset
 
 
-def import_upload(
-    session: Session,
-    paths: DataPaths,
-    incoming: Incoming,
-    files: list[Upload],
-    options: Options,
-    work: Path,
-) -> Dataset:
-    """Parse uploaded files (already in `work`) and register them."""
+def parse_upload(
+    kind: str, files: list[Upload], options: Options, work: Path
+) -> tuple[Parsed, Path]:
+    """Parse uploaded files (already in `work`) into arrays under `work`; (what, where)."""
     arrays = work / "arrays"
     arrays.mkdir()
-    parsed = _parsers()[incoming.format](files, options, arrays)
-    return register(session, paths, incoming, parsed, arrays)
+    return _parsers()[kind](files, options, arrays), arrays
 
 
 def ensure_builtin(session: Session, paths: DataPaths) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.accounts.quotas import folder_size
 from app.ml import checkpoint
 from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
 from app.ml.compiler import build_model, compile_kwargs
@@ -106,24 +107,26 @@ def _save_model(model: keras.Sequential, path: Path, run: Run, twin: bool) -> No
 def train_run(
     engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
 ) -> RunStatus:
-    """Train a claimed run to its end; the final status."""
+    """Train a claimed run to its end; the final status (with the run's size on disk)."""
+    values: dict[str, Any] = {}
     try:
-        return _train(engine, paths, run_id, is_cancelled)
+        values = _train(engine, paths, run_id, is_cancelled)
+        status = RunStatus.COMPLETED
     except Cancelled:
-        state.finish(engine, run_id, RunStatus.CANCELLED)
-        return RunStatus.CANCELLED
+        status = RunStatus.CANCELLED
     except NonFiniteLoss as error:
-        state.finish(engine, run_id, RunStatus.FAILED, error=str(error))
-        return RunStatus.FAILED
+        status, values = RunStatus.FAILED, {"error": str(error)}
     except Exception as error:  # the worker lives on; the run records what went wrong
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        state.finish(engine, run_id, RunStatus.FAILED, error=f"Training failed: {detail}"[:4000])
-        return RunStatus.FAILED
+        status, values = RunStatus.FAILED, {"error": f"Training failed: {detail}"[:4000]}
+    state.finish(engine, run_id, status, size_bytes=folder_size(paths.run(run_id)), **values)
+    return status
 
 
 def _train(
     engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
-) -> RunStatus:
+) -> dict[str, Any]:
+    """Fit, evaluate and save; what the finished run records (test metrics, confusion)."""
     with Session(engine) as session:
         run = session.get(Run, run_id)
         assert run is not None
@@ -159,8 +162,7 @@ def _train(
         )
     results = _evaluate(model, arrays["test"], run.preprocessing, fit["batch_size"])
     _save_model(model, paths.model(run_id), run, twin_axes is not None)
-    state.finish(engine, run_id, RunStatus.COMPLETED, **results)
-    return RunStatus.COMPLETED
+    return results
 
 
 def warm_up() -> None:

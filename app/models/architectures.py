@@ -51,6 +51,8 @@ class StackIn(StackBase):
 
 class Architecture(StackBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Who may see and change it (another user gets 404); null only for built-in data.
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     input_shape: list[int | None] | None = Field(default=None, sa_column=Column(JSON))
     layers: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     compile: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -60,6 +62,7 @@ class Architecture(StackBase, table=True):
 
 class ArchitecturePublic(StackBase):
     id: int
+    owner_id: int | None
     input_shape: list[int | None] | None
     layers: list[dict[str, Any]]
     compile: dict[str, Any]

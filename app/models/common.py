@@ -12,9 +12,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _as_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; every time we store is UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-UTCDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+UTCDateTime = Annotated[datetime, AfterValidator(as_utc)]

@@ -17,6 +17,8 @@ class Dataset(DatasetBase, table=True):
     """Arrays live on disk under DATA_DIR/datasets/<id>/ (x_train.npy, y_train.npy, ...)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    # Who may see and change it (another user gets 404); null only for built-in data.
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     format: str = Field(max_length=20)  # builtin, zip, idx, csv, npz
     source: str = Field(default="", max_length=500)  # file names, or the built-in's origin
     builtin: str | None = Field(default=None, max_length=50, unique=True)
@@ -30,11 +32,14 @@ class Dataset(DatasetBase, table=True):
     value_max: float
     skipped: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    size_bytes: int = 0  # its arrays on disk, counted against the owner's storage quota
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class DatasetPublic(DatasetBase):
     id: int
+    owner_id: int | None
+    size_bytes: int
     format: str
     source: str
     builtin: str | None

@@ -35,3 +35,8 @@ class DatasetFormat(StrEnum):
 
 # What an upload may be (the built-in dataset is registered, never uploaded).
 UPLOAD_FORMATS = tuple(f for f in DatasetFormat if f is not DatasetFormat.BUILTIN)
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"  # manages users; sees and acts on everyone's work
+    MEMBER = "member"

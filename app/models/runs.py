@@ -18,6 +18,7 @@ STATUSES = tuple(str(s) for s in RunStatus)
 class RunBase(SQLModel):
     """What a run is and how it went, as stored and as answered."""
 
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     architecture_id: int | None = Field(
         default=None, foreign_key="architecture.id", ondelete="SET NULL", index=True
     )
@@ -35,6 +36,7 @@ class RunBase(SQLModel):
     confusion: list[list[int]] | None = Field(default=None, sa_column=Column(JSON))
     error: str | None = Field(default=None, max_length=4000)
     epochs_done: int = 0
+    size_bytes: int = 0  # checkpoint and model on disk, counted against the owner's quota
 
 
 class Run(RunBase, table=True):

@@ -12,10 +12,11 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.accounts.ownership import can_see
 from app.config import Settings
 from app.datasets.base import DatasetError
 from app.errors import Conflict, Failed, NotFound, Unavailable
-from app.models import Run, RunStatus
+from app.models import Run, RunStatus, User
 from app.predictions.inputs import NoImageInput, image_geometry, to_model_input
 from app.predictions.labels import probabilities, ranked
 from app.predictions.predictor import Predictor, PredictorUnavailable
@@ -34,6 +35,7 @@ class Ready:
     preprocessing: dict[str, Any]
     activation: str | None
     model_path: str
+    owner_id: int | None
 
 
 @dataclass(frozen=True)
@@ -50,23 +52,27 @@ class Predictions:
         self.settings, self.engine, self.predictor = settings, engine, predictor
         self.ready_runs: OrderedDict[int, Ready] = OrderedDict()
 
-    def ready(self, run_id: int) -> Ready:
+    def ready(self, user: User, run_id: int) -> Ready:
+        """What predicting with the run needs; 404 for a run the user may not see."""
         cache = self.ready_runs
         if run_id in cache:
             cache.move_to_end(run_id)
+            if not can_see(cache[run_id], user):
+                raise NotFound(f"No run with id {run_id}.")
             return cache[run_id]
         with Session(self.engine) as session:
-            run = self._checked_run(session, run_id)
+            run = self._checked_run(session, user, run_id)
         stack = check_stack(run.stack, max_layers=10_000)
         path = str(self.settings.paths.model(run_id))
-        cache[run_id] = Ready(run.preprocessing, output_activation(stack)[1], path)
+        activation = output_activation(stack)[1]
+        cache[run_id] = Ready(run.preprocessing, activation, path, run.owner_id)
         while len(cache) > READY_CACHE_SIZE:
             cache.popitem(last=False)
         return cache[run_id]
 
-    def _checked_run(self, session: Session, run_id: int) -> Run:
+    def _checked_run(self, session: Session, user: User, run_id: int) -> Run:
         run = session.get(Run, run_id)
-        if run is None:
+        if run is None or not can_see(run, user):
             raise NotFound(f"No run with id {run_id}.")
         if run.status != RunStatus.COMPLETED:
             raise Conflict(
@@ -93,10 +99,10 @@ class Predictions:
             self.predictor.evict(run_id)
 
     async def predict(
-        self, run_id: int, images: list[Image], *, k: int, invert: str
+        self, user: User, run_id: int, images: list[Image], *, k: int, invert: str
     ) -> list[dict[str, Any]]:
         """Per image: the label, top k with probabilities, and how the image was prepared."""
-        run = self.ready(run_id)
+        run = self.ready(user, run_id)
         prepared = [await _prepare(image, run, invert) for image in images]
         if self.predictor is None:
             raise Unavailable("Predictions are off on this server (PREDICTORS=0).")

@@ -15,7 +15,11 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.accounts import quotas
+from app.accounts.ownership import can_see, visible
+from app.architectures.service import get_architecture
 from app.config import Settings
+from app.datasets.service import get_dataset
 from app.errors import Conflict, NotFound
 from app.executors import Executor
 from app.interop.run_export import export_run
@@ -31,6 +35,7 @@ from app.models import (
     RunPublic,
     RunsPublic,
     RunStatus,
+    User,
 )
 from app.paths import DataPaths
 from app.predictions.service import Predictions
@@ -41,9 +46,9 @@ INLINE = "inline"  # the snapshot's name for a stack sent with the run, not save
 STOP_WAIT_S = 10.0  # a running run stops within a compiled step; wait this long at most
 
 
-def get_run(session: Session, run_id: int) -> Run:
+def get_run(session: Session, user: User, run_id: int) -> Run:
     run = session.get(Run, run_id)
-    if run is None:
+    if run is None or not can_see(run, user):
         raise NotFound(f"No run with id {run_id}.")
     return run
 
@@ -84,12 +89,13 @@ def _public(
     )
 
 
-def read_run(session: Session, run_id: int) -> RunPublic:
-    return _public(session, get_run(session, run_id))
+def read_run(session: Session, user: User, run_id: int) -> RunPublic:
+    return _public(session, get_run(session, user, run_id))
 
 
 def list_runs(
     session: Session,
+    user: User,
     *,
     status: RunStatus | None = None,
     architecture_id: int | None = None,
@@ -97,8 +103,9 @@ def list_runs(
     offset: int = 0,
     limit: int = 100,
 ) -> RunsPublic:
-    """Runs, newest first, filtered by status, architecture or dataset."""
-    query = select(Run)
+    """The user's runs (an admin: everyone's), newest first, filtered by status,
+    architecture or dataset."""
+    query = visible(select(Run), Run, user)
     filters = (
         (Run.status, status),
         (Run.architecture_id, architecture_id),
@@ -117,29 +124,30 @@ def list_runs(
     )
 
 
-def _stack(session: Session, body: RunCreate) -> tuple[dict[str, Any], int | None]:
+def _stack(session: Session, user: User, body: RunCreate) -> tuple[dict[str, Any], int | None]:
     if body.architecture is not None:
         return body.architecture, None
-    saved = session.get(Architecture, body.architecture_id)
-    if saved is None:
-        raise NotFound(f"No architecture with id {body.architecture_id}.")
+    assert body.architecture_id is not None
+    # Only the user's own: a run of someone else's architecture is impossible by construction.
+    saved = get_architecture(session, user, body.architecture_id)
     return saved.model_dump(include={"name", "input_shape", "layers", "compile"}), saved.id
 
 
 def submit_run(
-    session: Session, settings: Settings, executor: Executor, body: RunCreate
+    session: Session, settings: Settings, executor: Executor, user: User, body: RunCreate
 ) -> RunPublic:
     """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
-    stack, architecture_id = _stack(session, body)
-    dataset = session.get(Dataset, body.dataset_id)
-    if dataset is None:
-        raise NotFound(f"No dataset with id {body.dataset_id}.")
+    stack, architecture_id = _stack(session, user, body)
+    dataset = get_dataset(session, user, body.dataset_id)
+    quotas.check_active_runs(session, settings, user)
+    quotas.check_storage(session, settings, user)
     if body.compile is not None:
         stack = {**stack, "compile": body.compile}
     plan = plan_run(stack, dataset, body.fit, settings.max_layers, settings.max_params)
     fit = body.fit.model_dump()
     fit["seed"] = fit["seed"] if fit["seed"] is not None else random.randrange(2**31)
     run = Run(
+        owner_id=user.id,
         architecture_id=architecture_id,
         dataset_id=body.dataset_id,
         stack={"name": stack.get("name", INLINE), **plan.stack.as_json()},
@@ -150,14 +158,20 @@ def submit_run(
     session.commit()
     session.refresh(run)
     assert run.id is not None
+    try:  # again, counting this one: two requests at once may both have passed the first check
+        quotas.check_active_runs(session, settings, user, counting_new=True)
+    except Conflict:
+        session.delete(run)
+        session.commit()
+        raise
     answer = _public(session, run)
     executor.submit(run.id)
     return answer
 
 
-def cancel_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
+def cancel_run(session: Session, executor: Executor, user: User, run_id: int) -> RunPublic:
     """Cancel a queued run at once; ask a running one to stop within one compiled step."""
-    run = get_run(session, run_id)
+    run = get_run(session, user, run_id)
     if run.status in FINISHED:
         raise Conflict(
             f"Run {run_id} is already {run.status}; only queued or running runs can be cancelled."
@@ -170,9 +184,13 @@ def cancel_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
     return _public(session, run)
 
 
-def resume_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
+def resume_run(
+    session: Session, settings: Settings, executor: Executor, user: User, run_id: int
+) -> RunPublic:
     """Queue a cancelled or interrupted run again, from its last completed epoch."""
-    run = get_run(session, run_id)
+    run = get_run(session, user, run_id)
+    if run.status in RESUMABLE:
+        quotas.check_active_runs(session, settings, user)
     if run.status not in RESUMABLE or not state.requeue(session.get_bind(), run_id):  # type: ignore[arg-type]
         raise Conflict(
             f"Run {run_id} is {run.status}; only cancelled or interrupted runs can be resumed."
@@ -184,10 +202,15 @@ def resume_run(session: Session, executor: Executor, run_id: int) -> RunPublic:
 
 
 async def delete_run(
-    session: Session, paths: DataPaths, executor: Executor, predictions: Predictions, run_id: int
+    session: Session,
+    paths: DataPaths,
+    executor: Executor,
+    predictions: Predictions,
+    user: User,
+    run_id: int,
 ) -> None:
     """Stop the run if it is going (waiting up to STOP_WAIT_S), then delete it and its files."""
-    run = get_run(session, run_id)
+    run = get_run(session, user, run_id)
     if run.status in ACTIVE:
         if state.request_cancel(session.get_bind(), run_id) is RunStatus.RUNNING:  # type: ignore[arg-type]
             executor.cancel(run_id)
@@ -202,9 +225,9 @@ async def delete_run(
     shutil.rmtree(paths.run(run_id), ignore_errors=True)
 
 
-def history_csv(session: Session, run_id: int) -> str:
+def history_csv(session: Session, user: User, run_id: int) -> str:
     """The history as CSV: the tutorial's pd.DataFrame(history.history)."""
-    get_run(session, run_id)
+    get_run(session, user, run_id)
     rows = state.history(session, run_id)
     keys = ["epoch", *sorted({k for row in rows for k in row} - {"epoch"})]
     out = io.StringIO()
@@ -214,18 +237,18 @@ def history_csv(session: Session, run_id: int) -> str:
     return out.getvalue()
 
 
-def model_file(session: Session, paths: DataPaths, run_id: int) -> Path:
+def model_file(session: Session, paths: DataPaths, user: User, run_id: int) -> Path:
     """The trained model (.keras); 409 until the run has completed."""
-    run = get_run(session, run_id)
+    run = get_run(session, user, run_id)
     path = paths.model(run_id)
     if run.status != RunStatus.COMPLETED or not path.exists():
         raise Conflict(f"Run {run_id} is {run.status}; its model is saved when it completes.")
     return path
 
 
-def export_script(session: Session, run_id: int) -> str:
+def export_script(session: Session, user: User, run_id: int) -> str:
     """A script that retrains this run to the same history (with the dataset's export.npz)."""
-    run = get_run(session, run_id)
+    run = get_run(session, user, run_id)
     steps = run.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION
     return export_run(run.model_dump(), f"dataset-{run.dataset_id}.npz", steps)
 

@@ -7,13 +7,18 @@ Workers (in other processes) and the web process share them; every change bumps
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.models import RESUMABLE, Run, RunMetric, RunStatus, utcnow
+from app.models.common import as_utc
+
+QUEUE_LOOKAHEAD = 1000  # queued runs looked at per claim, oldest first
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bool:
@@ -29,23 +34,54 @@ def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bo
 
 
 def claim_next(engine: Engine, worker: str) -> int | None:
-    """The oldest queued run, now `running` on this worker; None when the queue is empty."""
+    """The next queued run, now `running` on this worker; None when the queue is empty.
+
+    Fair between users: each user's oldest queued run is a candidate, and the user with the
+    fewest runs training, then the one whose last run started longest ago, goes first; so
+    one user's 50 queued runs do not starve another's one.
+    """
     with Session(engine) as session:
-        candidates = session.exec(
-            select(Run.id).where(Run.status == RunStatus.QUEUED).order_by(col(Run.id)).limit(5)
+        queued = session.exec(
+            select(Run.id, Run.owner_id)
+            .where(Run.status == RunStatus.QUEUED)
+            .order_by(col(Run.id))
+            .limit(QUEUE_LOOKAHEAD)
         ).all()
-    for run_id in candidates:
-        assert run_id is not None
+        owners = {owner for _, owner in queued}
+        of_owners = col(Run.owner_id).in_(owners)
+        training = dict(
+            session.exec(
+                select(Run.owner_id, func.count())
+                .where(Run.status == RunStatus.RUNNING, of_owners)
+                .group_by(col(Run.owner_id))
+            ).all()
+        )
+        last_start = dict(
+            session.exec(
+                select(Run.owner_id, func.max(Run.started_at))
+                .where(of_owners)
+                .group_by(col(Run.owner_id))
+            ).all()
+        )
+    oldest: dict[int | None, int] = {}
+    for run_id, owner in queued:
+        oldest.setdefault(owner, run_id)  # type: ignore[arg-type]
+
+    def turn(owner: int | None) -> tuple[int, datetime, int]:
+        started = last_start.get(owner)
+        return training.get(owner, 0), as_utc(started) if started else NEVER, oldest[owner]
+
+    for owner in sorted(oldest, key=turn):
         if _update(
             engine,
-            run_id,
+            oldest[owner],
             col(Run.status) == RunStatus.QUEUED,
             status=RunStatus.RUNNING,
             worker=worker,
             started_at=utcnow(),
             cancel_requested=False,
         ):
-            return run_id
+            return oldest[owner]
     return None
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.datasets import service
-from app.deps import PathsDep, SessionDep
+from app.deps import CurrentUser, PathsDep, SessionDep
 from app.errors import NotFound
 from app.models import Dataset
 from app.web.templates import page_or_fragment, render_fragment, render_page, templates
@@ -37,19 +37,21 @@ def _bars(dataset: Dataset) -> list[dict[str, Any]]:
 
 @router.get("/datasets", response_class=HTMLResponse)
 def read_datasets_page(
-    request: Request, session: SessionDep, highlight: int | None = None
+    request: Request, session: SessionDep, user: CurrentUser, highlight: int | None = None
 ) -> HTMLResponse:
     """Every dataset and the upload form; only the list (#dataset-list) when htmx asks."""
-    datasets = service.list_datasets(session, limit=LISTED)
+    datasets = service.list_datasets(session, user, limit=LISTED)
     context = {"datasets": datasets, "highlight": highlight}
     return page_or_fragment(request, "datasets", "_datasets_list", "dataset-list", context)
 
 
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)
-def read_dataset_page(request: Request, session: SessionDep, dataset_id: int) -> HTMLResponse:
+def read_dataset_page(
+    request: Request, session: SessionDep, user: CurrentUser, dataset_id: int
+) -> HTMLResponse:
     """One dataset: facts, notes, skipped files, class bars; its samples come separately."""
     try:
-        dataset = service.get_dataset(session, dataset_id)
+        dataset = service.get_dataset(session, user, dataset_id)
     except NotFound as error:
         context = {"message": error.message, "back_url": "/datasets", "back_text": "All datasets"}
         return render_page(request, "not_found", context, status_code=404)
@@ -61,22 +63,23 @@ def read_dataset_samples_fragment(
     request: Request,
     session: SessionDep,
     paths: PathsDep,
+    user: CurrentUser,
     dataset_id: int,
     split: Annotated[Literal["train", "test"], Query()] = "train",
 ) -> HTMLResponse:
     """The sample grid (a fragment): a few images of one split, spread over the classes."""
-    shown = service.read_samples(session, paths, dataset_id, n=SAMPLES, split=split)
+    shown = service.read_samples(session, paths, user, dataset_id, n=SAMPLES, split=split)
     context = {"samples": shown, "split": split}
     return templates.TemplateResponse(request, "partials/_samples.html", context)
 
 
 @router.delete("/datasets/{dataset_id}", response_class=HTMLResponse)
 def delete_dataset_row(
-    request: Request, session: SessionDep, paths: PathsDep, dataset_id: int
+    request: Request, session: SessionDep, paths: PathsDep, user: CurrentUser, dataset_id: int
 ) -> Response:
     """Delete a dataset. From its own page: go to the list; from a row: the row goes."""
-    name = service.get_dataset(session, dataset_id).name
-    service.delete_dataset(session, paths, dataset_id)
+    name = service.get_dataset(session, user, dataset_id).name
+    service.delete_dataset(session, paths, user, dataset_id)
     if request.headers.get("HX-Trigger") == "delete-dataset":  # the button on its own page
         return Response(status_code=200, headers={"HX-Redirect": "/datasets"})
     flash = {"message": f"Deleted “{name}”.", "kind": "ok"}

@@ -5,6 +5,9 @@ rendered here (app/web/runs.py, app/web/datasets.py) and htmx swaps their parts.
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.deps import CurrentUser, SessionDep
+from app.errors import NotFound
+from app.runs import service as run_service
 from app.web import datasets, docs, runs
 from app.web.templates import render_page
 
@@ -28,7 +31,15 @@ def read_train_page(request: Request, architecture: int | None = None) -> HTMLRe
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def read_run_page(request: Request, run_id: int) -> HTMLResponse:
+def read_run_page(
+    request: Request, run_id: int, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    """A run's live page (its script follows the run's event stream); 404 if not yours."""
+    try:
+        run_service.get_run(session, user, run_id)
+    except NotFound as error:
+        context = {"message": error.message, "back_url": "/runs", "back_text": "All runs"}
+        return render_page(request, "not_found", context, status_code=404)
     return render_page(request, "run", {"run_id": run_id})
 
 

@@ -17,9 +17,17 @@ from sqlmodel import Session
 
 from app.architectures.service import list_architectures
 from app.datasets.service import list_datasets
-from app.deps import EngineDep, ExecutorDep, HubDep, PathsDep, PredictionsDep, SessionDep
+from app.deps import (
+    CurrentUser,
+    EngineDep,
+    ExecutorDep,
+    HubDep,
+    PathsDep,
+    PredictionsDep,
+    SessionDep,
+)
 from app.errors import NotFound
-from app.models import ACTIVE, RunPublic, RunStatus
+from app.models import ACTIVE, RunPublic, RunStatus, User
 from app.runs import service
 from app.web.live import live_rows
 from app.web.templates import page_or_fragment, render_fragment
@@ -69,10 +77,13 @@ def _live_url(runs: list[RunPublic]) -> str | None:
 
 @router.get("/runs", response_class=HTMLResponse)
 def read_runs_page(
-    request: Request, session: SessionDep, filters: Annotated[RunFilters, Query()]
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    filters: Annotated[RunFilters, Query()],
 ) -> HTMLResponse:
     """The runs list; only the list (#runs-list) when the filters or the pager ask for it."""
-    runs = service.list_runs(session, **filters.model_dump())
+    runs = service.list_runs(session, user, **filters.model_dump())
     context = {
         "runs": runs,
         "filters": filters,
@@ -80,8 +91,8 @@ def read_runs_page(
         "pager": _pager(filters, len(runs.data), runs.count),
         "live_url": _live_url(runs.data),
         "statuses": list(RunStatus),
-        "architectures": list_architectures(session, limit=CHOICES).data,
-        "datasets": list_datasets(session, limit=CHOICES).data,
+        "architectures": list_architectures(session, user, limit=CHOICES).data,
+        "datasets": list_datasets(session, user, limit=CHOICES).data,
     }
     response = page_or_fragment(request, "runs", "_runs_list", "runs-list", context)
     response.headers["HX-Push-Url"] = filters.url()  # without the empty "any" fields
@@ -95,33 +106,43 @@ async def delete_run_row(
     paths: PathsDep,
     executor: ExecutorDep,
     predictions: PredictionsDep,
+    user: CurrentUser,
 ) -> HTMLResponse:
     """Delete a run (cancelling it first if it is going); its row is replaced by nothing,
     and the flash box says what happened."""
-    await service.delete_run(session, paths, executor, predictions, run_id)
+    await service.delete_run(session, paths, executor, predictions, user, run_id)
     flash = f"Deleted run #{run_id}."
     return HTMLResponse(render_fragment("_flash_oob", {"message": flash, "kind": "ok"}))
 
 
-def _read_row(engine: Engine, run_id: int) -> RunPublic | None:
+def _read_row(engine: Engine, user: User, run_id: int) -> RunPublic | None:
     with Session(engine) as session:  # one short session per read, none held by the stream
         try:
-            return service.read_run(session, run_id)
+            return service.read_run(session, user, run_id)
         except NotFound:
             return None
 
 
+def _visible_ids(engine: Engine, user: User, run_ids: list[int]) -> list[int]:
+    return [run_id for run_id in run_ids if _read_row(engine, user, run_id) is not None]
+
+
 @router.get("/runs/live", response_class=EventSourceResponse)
 async def read_live_rows(
-    hub: HubDep, engine: EngineDep, run: Annotated[list[int], Query(max_length=100)]
+    hub: HubDep,
+    engine: EngineDep,
+    user: CurrentUser,
+    run: Annotated[list[int], Query(max_length=100)],
 ) -> AsyncIterator[ServerSentEvent]:
-    """Rows (HTML) of the given runs as they change, event `run-<id>`; then `done`."""
+    """Rows (HTML) of the given runs as they change, event `run-<id>`; then `done`. Runs
+    the user may not see are left out, as if they did not exist."""
+    visible = await asyncio.to_thread(_visible_ids, engine, user, run)
 
     async def read(run_id: int) -> RunPublic | None:
-        return await asyncio.to_thread(_read_row, engine, run_id)
+        return await asyncio.to_thread(_read_row, engine, user, run_id)
 
     def render(row: RunPublic) -> str:
         return render_fragment("_run_row", {"run": row})
 
-    async for event in live_rows(hub, run, read, render):
+    async for event in live_rows(hub, visible, read, render):
         yield event

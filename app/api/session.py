@@ -1,0 +1,85 @@
+"""Signing in and out, and the signed-in user's own account (GET/PATCH /api/me)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from app.accounts import service
+from app.accounts.quotas import limits, usage
+from app.api.responses import described
+from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep, ThrottleDep
+from app.models import MePublic, MeUpdate, SignIn, User, UserPublic
+
+router = APIRouter(tags=["session"])
+
+
+@router.post(
+    "/session",
+    response_model=UserPublic,
+    responses=described({401: "Wrong email or password", 429: "Too many wrong passwords"}),
+)
+def create_session(
+    body: SignIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+) -> Any:
+    """Sign in: a session cookie (HttpOnly, SameSite=Lax) for the browser that asked."""
+    address = request.client.host if request.client else "unknown"
+    user, secret = service.sign_in(session, throttle, body.email, body.password, address)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(settings.session_max_days * 86400),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return user
+
+
+@router.delete("/session", status_code=204)
+def delete_session(request: Request, session: SessionDep) -> Response:
+    """Sign out: this browser's session ends at once (nothing happens without one)."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        service.sign_out(session, secret)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _me(session: SessionDep, settings: SettingsDep, user: User) -> MePublic:
+    fresh = session.get(User, user.id) or user
+    return MePublic(
+        **UserPublic.model_validate(fresh).model_dump(),
+        usage=usage(session, fresh),
+        quotas=limits(settings, fresh),
+        auth=settings.auth or "none",
+    )
+
+
+@router.get("/me", response_model=MePublic, responses=described({401: "Not signed in"}))
+def read_me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Any:
+    """Who is signed in, their role, and what they use against their quotas."""
+    return _me(session, settings, user)
+
+
+@router.patch(
+    "/me",
+    response_model=MePublic,
+    responses=described({401: "Not signed in", 422: "The current password is wrong"}),
+)
+def update_me(
+    body: MeUpdate, user: CurrentUser, request: Request, session: SessionDep, settings: SettingsDep
+) -> Any:
+    """Change your display name, or your password (the current one is needed; your other
+    sessions end)."""
+    fresh = session.get(User, user.id) or user
+    service.update_me(session, fresh, body, request.cookies.get(SESSION_COOKIE))
+    return _me(session, settings, fresh)
