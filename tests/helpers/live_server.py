@@ -53,7 +53,8 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/api/layers", timeout=1).status_code == 200:
+                # Any answer will do: in accounts mode /api/layers is a 401 until signed in.
+                if httpx.get(f"{self.url}/api/layers", timeout=1).status_code in (200, 401):
                     return self
             except httpx.TransportError:
                 time.sleep(0.05)
