@@ -11,9 +11,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service as accounts
+from app.accounts.cache import signed_in
 from app.accounts.throttle import Throttle
+from app.accounts.tokens import digest
 from app.config import Settings
 from app.errors import NotSignedIn
 from app.executors import Executor
@@ -69,22 +72,37 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def get_current_user(request: Request) -> User:
+async def get_current_user(request: Request) -> User:
     """The user making the request: AUTH=none's local user, or the owner of the API token
-    or of the session cookie; 401 otherwise. Looked up in a session of its own, closed at
-    once, and returned detached: a long event stream must not hold a pooled connection."""
+    or of the session cookie; 401 otherwise.
+
+    Async, so a known user costs no thread hop: who a secret belongs to is remembered for a
+    few seconds (app/accounts/cache.py). Otherwise it is looked up off the event loop, in a
+    session of its own closed at once, and handed over detached: a long event stream must
+    not hold a pooled connection."""
     settings = get_settings_dep(request)
     if not settings.accounts:
         local: User = request.app.state.local_user
         return local
+    token = bearer_token(request)
+    secret = token if token is not None else request.cookies.get(SESSION_COOKIE)
+    key = digest(secret) if secret else None
+    user = signed_in.get(key) if key else None
+    if user is None:
+        user = await run_in_threadpool(look_up_user, request, settings, token)
+        if key:
+            signed_in.put(key, user)
+    return user
+
+
+def look_up_user(request: Request, settings: Settings, token: str | None) -> User:
     with Session(get_engine(request), expire_on_commit=False) as session:
-        user = _signed_in(request, session, settings)
+        user = _signed_in(request, session, settings, token)
         session.expunge(user)
     return user
 
 
-def _signed_in(request: Request, session: Session, settings: Settings) -> User:
-    token = bearer_token(request)
+def _signed_in(request: Request, session: Session, settings: Settings, token: str | None) -> User:
     if token is not None:
         user = accounts.user_for_token(session, token)
         if user is None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
+from app.accounts.cache import signed_in
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.throttle import Throttle
 from app.accounts.tokens import PREFIX_SHOWN, digest, new_secret, new_token
@@ -116,12 +117,14 @@ def sign_in(
 
 
 def sign_out(session: Session, secret: str) -> None:
+    signed_in.forget(digest(secret))
     session.execute(delete(WebSession).where(col(WebSession.id) == digest(secret)))
     session.commit()
 
 
 def end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
     """Sign a user out everywhere (but the session `keep`, the one asking)."""
+    signed_in.forget_user(user_id)
     query = delete(WebSession).where(col(WebSession.user_id) == user_id)
     if keep is not None:
         query = query.where(col(WebSession.id) != digest(keep))
@@ -198,6 +201,7 @@ def delete_token(session: Session, user: User, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound(f"No API token with id {token_id}.")
+    signed_in.forget(row.token_hash)
     session.delete(row)
     session.commit()
 
@@ -228,6 +232,7 @@ def update_user(session: Session, admin: User, user_id: int, body: UserUpdate) -
     session.add(user)
     session.commit()
     session.refresh(user)
+    signed_in.forget_user(user.id)  # role, quotas or the disabled flag take effect now
     if password is not None or user.disabled:
         assert user.id is not None
         end_sessions(session, user.id)
