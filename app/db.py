@@ -38,7 +38,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -46,7 +46,7 @@ def _alembic_config() -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (alembic upgrade head)."""
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -54,7 +54,7 @@ def migrate(engine: Engine) -> None:
 
 def new_migration(message: str) -> None:
     """`make migration m="..."`: autogenerate a revision against DATABASE_URL's schema."""
-    config = _alembic_config()
+    config = alembic_config()
     engine = make_engine(get_settings().db_url)
     migrate(engine)
     with engine.begin() as connection:

@@ -1,5 +1,6 @@
 """The real server: a process on a loopback port, a SQLite file, a crash, a restart."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -49,3 +50,36 @@ def test_the_web_app_imports_no_machine_learning_package():
         env={"DATA_DIR": "/tmp/layerstack-import-check"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_auth_none_is_refused_on_a_public_host_with_what_to_do(tmp_path):
+    env = {"HOST": "0.0.0.0", "AUTH": "none", "DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "app"], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **env})  # fmt: skip
+    assert done.returncode == 2
+    assert "AUTH=none serves everyone who can reach HOST=0.0.0.0" in done.stderr
+    assert "AUTH=accounts" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_accounts_are_the_default_off_loopback():
+    from app.config import Settings
+
+    assert Settings(host="127.0.0.1").auth == "none"
+    assert Settings(host="0.0.0.0").auth == "accounts"
+    assert Settings(host="::1").auth == "none"
+
+
+def test_users_create_makes_an_admin_from_stdin_and_refuses_a_taken_email(tmp_path):
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "app", "users", "create", "--email", "Ada@Example.org",
+               "--admin"]  # fmt: skip
+    made = subprocess.run(command, cwd=REPO, input="a long passphrase\n", capture_output=True,
+                          text=True, timeout=60, env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "Created admin ada@example.org" in made.stdout
+    again = subprocess.run(command, cwd=REPO, input="another passphrase\n", capture_output=True,
+                           text=True, timeout=60, env=env)  # fmt: skip
+    assert again.returncode == 1 and "already exists" in again.stderr
+    short = subprocess.run([*command[:6], "bo@x.org"], cwd=REPO, input="short\n",
+                           capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
