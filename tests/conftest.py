@@ -35,6 +35,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def accounts(tmp_path: Path) -> Iterator[TestClient]:
+    """An accounts-mode app (AUTH=accounts, a first admin from ADMIN_EMAIL/ADMIN_PASSWORD)."""
+    # Imported here: the helpers' asserts are rewritten only if imported after the line above.
+    from tests.helpers.accounts import accounts_settings
+
+    with TestClient(create_app(accounts_settings(tmp_path / "data"))) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="session")
 def keras():
     """Keras in the test process, imported once per session (seconds), only when asked for."""

@@ -20,6 +20,14 @@ def fmt_number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
+def fmt_bytes(n: int) -> str:
+    """2_147_483_648 -> "2.00 GB": 1 KB = 1024 bytes, as static/js/lib/format.js prints sizes."""
+    for unit, power in (("GB", 3), ("MB", 2), ("KB", 1)):
+        if n >= 1024**power:
+            return f"{n / 1024**power:.2f} {unit}"
+    return f"{n} B"
+
+
 def fmt_shape(shape: Sequence[int | None] | None) -> str:
     """[12, 12, 1] -> "(12, 12, 1)", as Keras prints shapes (None for any size)."""
     if shape is None:
@@ -87,6 +95,7 @@ def notes_text(notes: Mapping[str, Any] | None) -> str:
 
 FILTERS = {
     "thousands": fmt_int,
+    "bytes": fmt_bytes,
     "number": fmt_number,
     "shape": fmt_shape,
     "when": fmt_when,

@@ -2,20 +2,23 @@
 module that talks to the same JSON API a script would use; the lists and the dataset page are
 rendered here (app/web/runs.py, app/web/datasets.py) and htmx swaps their parts."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import CurrentUser, SessionDep
 from app.errors import NotFound
 from app.runs import service as run_service
-from app.web import datasets, docs, runs
-from app.web.templates import render_page
+from app.web import account, datasets, docs, runs, users
+from app.web.templates import remember_user, render_page
 
-router = APIRouter(include_in_schema=False)
+# Every page's header says who is signed in (the user is looked up once per request).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(remember_user)])
 # First: /runs/live must be matched before /runs/{run_id} takes "live" for an id.
 router.include_router(runs.router)
 router.include_router(datasets.router)
 router.include_router(docs.router)
+router.include_router(account.router)
+router.include_router(users.router)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -10,10 +10,25 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.deps import CurrentUser, SettingsDep
 from app.models import FINISHED
 from app.web.formats import FILTERS, fmt_duration
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+
+def remember_user(request: Request, user: CurrentUser, settings: SettingsDep) -> None:
+    """The page routers' dependency: base.html's header shows who is signed in (with accounts
+    on; AUTH=none's local user is nobody to show). The sign-in page has none of it."""
+    request.state.signed_in_user = user if settings.accounts else None
+
+
+def _signed_in_user(request: Request) -> dict[str, Any]:
+    return {"signed_in_user": getattr(request.state, "signed_in_user", None)}
+
+
+templates = Jinja2Templates(
+    directory=Path(__file__).resolve().parents[2] / "templates",
+    context_processors=[_signed_in_user],
+)
 templates.env.filters.update(FILTERS)
 templates.env.globals.update(FINISHED=FINISHED, duration=fmt_duration)
 

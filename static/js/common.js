@@ -3,6 +3,7 @@
 // once per page however many modules import it.
 
 import { flash } from "./lib/dom.js";
+import "./lib/sign-out.js";  // the header's Sign out button, on every page that has one
 
 export { api, ApiError, safeJson } from "./lib/api.js";
 export { $, el, fillSelect, flash } from "./lib/dom.js";

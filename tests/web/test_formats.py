@@ -6,6 +6,7 @@ from app.web.formats import (
     NONE,
     best_validation,
     classes_text,
+    fmt_bytes,
     fmt_duration,
     fmt_number,
     fmt_shape,
@@ -22,6 +23,11 @@ def test_shapes_numbers_and_classes():
     assert fmt_number(1 / 3) == "0.3333"
     assert classes_text(["bar", "dot", "ring"]) == "3: bar, dot, ring"
     assert classes_text([str(i) for i in range(10)]) == "10: 0, 1, 2, 3, 4, …"
+
+
+def test_sizes_as_the_page_scripts_print_them():
+    assert [fmt_bytes(n) for n in (0, 1023, 1024, 1536 * 1024, 5 * 1024**3)] == [
+        "0 B", "1023 B", "1.00 KB", "1.50 MB", "5.00 GB"]  # fmt: skip
 
 
 def test_durations_so_far_and_done():
