@@ -38,7 +38,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def accounts(tmp_path: Path) -> Iterator[TestClient]:
     """An accounts-mode app (AUTH=accounts, a first admin from ADMIN_EMAIL/ADMIN_PASSWORD)."""
-    # Imported here: the helpers' asserts are rewritten only if imported after the line above.
+    # Imported here, not at the top: the helpers' asserts are rewritten only when they are
+    # imported after register_assert_rewrite above.
     from tests.helpers.accounts import accounts_settings
 
     with TestClient(create_app(accounts_settings(tmp_path / "data"))) as test_client:

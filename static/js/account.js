@@ -60,7 +60,8 @@ $("password-form")?.addEventListener("submit", async (event) => {
     current_password: current.value ? "" : "Type your current password: it proves it is you.",
     new_password: fresh.value.length >= MIN_PASSWORD ? ""
       : `At least ${MIN_PASSWORD} characters, please; this one has ${fresh.value.length}.`,
-    repeat_password: !fresh.value || repeat.value === fresh.value ? "" : "The two new passwords differ.",
+    repeat_password: !fresh.value || repeat.value === fresh.value ? ""
+      : repeat.value ? "The two new passwords differ." : "Type the new password again, to be sure of it.",
   };
   for (const [field, message] of Object.entries(problems)) say(form, field, message);
   if (Object.values(problems).some(Boolean)) return;

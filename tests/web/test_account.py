@@ -125,6 +125,7 @@ def test_users_is_a_403_page_for_a_member_and_the_list_for_an_admin(accounts):
     assert page.status_code == 200
     assert re.findall(r'data-email="([^"]+)"', page.text) == [ADMIN_EMAIL, alice.email]
     assert 'data-testid="user-create"' in page.text
+    assert '<option value="member" selected>' in page.text  # a new user is a member unless chosen
 
 
 def test_an_admin_makes_a_user_and_refusals_are_in_words(accounts):
