@@ -256,6 +256,7 @@ def update_me(session: Session, user: User, body: MeUpdate, current: str | None)
     session.add(user)
     session.commit()
     session.refresh(user)
+    signed_in.forget_user(user.id)  # the new name shows on the next page, not in 5 s
     if body.new_password is not None:
         assert user.id is not None
         end_sessions(session, user.id, keep=current)
