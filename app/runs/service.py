@@ -190,6 +190,7 @@ def resume_run(
     """Queue a cancelled or interrupted run again, from its last completed epoch."""
     run = get_run(session, user, run_id)
     if run.status in RESUMABLE:
+        _check_dataset_kept(session, run)
         quotas.check_active_runs(session, settings, user)
     if run.status not in RESUMABLE or not state.requeue(session.get_bind(), run_id):  # type: ignore[arg-type]
         raise Conflict(
@@ -199,6 +200,17 @@ def resume_run(
     answer = _public(session, run)  # as queued: a free worker may claim it the moment it hears
     executor.submit(run_id)
     return answer
+
+
+def _check_dataset_kept(session: Session, run: Run) -> None:
+    """A run resumes on the data it trained on; once that is deleted it would only fail."""
+    if run.dataset_id is not None and session.get(Dataset, run.dataset_id) is not None:
+        return
+    which = f"dataset {run.dataset_id}" if run.dataset_id is not None else "its dataset"
+    raise Conflict(
+        f"Run {run.id} cannot be resumed: {which}, the data it trained on, was deleted. "
+        f"Start a new run on another dataset instead (its architecture is in the run's stack)."
+    )
 
 
 async def delete_run(

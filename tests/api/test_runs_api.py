@@ -199,6 +199,26 @@ def test_dataset_in_use_cannot_be_deleted(client):
     assert client.get(f"/api/runs/{run['id']}").json()["dataset_id"] is None
 
 
+def test_resuming_a_run_whose_dataset_was_deleted_is_409(client):
+    """It would be queued and fail in the worker; the answer says why instead."""
+    rows = b"".join(b"%d,1,2\n" % (i % 2) for i in range(20))
+    files = [("files", ("d.csv", b"label,a,b\n" + rows))]
+    dataset = client.post("/api/datasets", data={"name": "d"}, files=files).json()
+    stack = {
+        "layers": [dense(2, activation="softmax")],
+        "compile": {"loss": "sparse_categorical_crossentropy"},
+    }
+    run = client.post("/api/runs", json={"architecture": stack, "dataset_id": dataset["id"]})
+    run_id = run.json()["id"]
+    assert client.post(f"/api/runs/{run_id}/cancel").status_code == 200
+    assert client.delete(f"/api/datasets/{dataset['id']}").status_code == 204
+    response = client.post(f"/api/runs/{run_id}/resume")
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert f"Run {run_id}" in detail and "dataset" in detail and "deleted" in detail
+    assert client.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"  # not queued
+
+
 def test_interrupted_runs_on_start(settings, client):
     run = client.post("/api/runs", json=run_body()).json()
     engine = client.app.state.engine
