@@ -51,6 +51,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class PreconditionFailed(ServiceError):
+    """A conditional request (If-Match) names a version the object no longer has."""
+
+    status = 412
+
+
 class TooLarge(ServiceError):
     """Over a size limit or a storage quota."""
 

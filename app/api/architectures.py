@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from app.api.responses import described
 from app.architectures import service
@@ -11,6 +11,13 @@ from app.models import ArchitecturePublic, ArchitecturesPublic, StackIn, Summary
 
 router = APIRouter(prefix="/architectures", tags=["architectures"])
 NOT_FOUND = described({404: "No architecture with this id"})
+STALE = described(
+    {412: "If-Match names another version: the answer says the current one (also its ETag)"}
+)
+IF_MATCH = Header(
+    description='The version loaded, as its ETag ("3"): the save is refused with 412 if the '
+    "architecture changed since. `*` or no If-Match overwrites whatever is saved.",
+)
 
 
 @router.get("", response_model=ArchitecturesPublic)
@@ -33,21 +40,33 @@ def create_architecture(
 
 
 @router.get("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND)
-def read_architecture(architecture_id: int, session: SessionDep, user: CurrentUser) -> Any:
-    """One saved architecture."""
-    return service.get_architecture(session, user, architecture_id)
+def read_architecture(
+    architecture_id: int, session: SessionDep, user: CurrentUser, response: Response
+) -> Any:
+    """One saved architecture; its ETag is its version, for If-Match on PUT."""
+    architecture = service.get_architecture(session, user, architecture_id)
+    response.headers["ETag"] = f'"{architecture.version}"'
+    return architecture
 
 
-@router.put("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND)
+@router.put("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND | STALE)
 def update_architecture(
     architecture_id: int,
     stack: StackIn,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    response: Response,
+    if_match: Annotated[str | None, IF_MATCH] = None,
 ) -> Any:
-    """Replace a saved architecture; nothing changes unless the new stack is valid."""
-    return service.update_architecture(session, settings, user, architecture_id, stack)
+    """Replace a saved architecture; nothing changes unless the new stack is valid and, with
+    If-Match, unless it is still at the version named."""
+    versions = service.expected_versions(if_match)
+    saved = service.update_architecture(
+        session, settings, user, architecture_id, stack, versions=versions
+    )
+    response.headers["ETag"] = f'"{saved.version}"'
+    return saved
 
 
 @router.delete("/{architecture_id}", status_code=204, responses=NOT_FOUND)

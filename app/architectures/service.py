@@ -4,15 +4,17 @@ stack passes the catalog's checks; nothing imported is ever executed or deserial
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from app.accounts.ownership import can_see, visible
 from app.catalog import Invalid
 from app.catalog.problems import invalid, prefixed
 from app.config import Settings
-from app.errors import NotFound
+from app.errors import NotFound, PreconditionFailed
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.interop.python_export import export_python
 from app.interop.python_import import ImportProblem, import_python
@@ -59,13 +61,52 @@ def create_architecture(
     return _save(session, Architecture(**_checked(stack, settings), owner_id=user.id))
 
 
+def expected_versions(if_match: str | None) -> list[int] | None:
+    """The versions an `If-Match` header accepts; None (any version) for `*` or no header.
+
+    Our ETags are strong ("3"): a weak or foreign tag matches nothing, as RFC 9110 says."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tags = (tag.strip() for tag in if_match.split(","))
+    return [int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]{1,18}"', tag)]
+
+
 def update_architecture(
-    session: Session, settings: Settings, user: User, architecture_id: int, stack: StackIn
+    session: Session,
+    settings: Settings,
+    user: User,
+    architecture_id: int,
+    stack: StackIn,
+    *,
+    versions: list[int] | None = None,
 ) -> Architecture:
-    """Replace a saved architecture; nothing changes unless the new stack is valid."""
+    """Replace a saved architecture if it is still at one of `versions` (None: any);
+    nothing changes unless the new stack is valid."""
     architecture = get_architecture(session, user, architecture_id)
-    architecture.sqlmodel_update({**_checked(stack, settings), "updated_at": utcnow()})
-    return _save(session, architecture)
+    values = {**_checked(stack, settings), "updated_at": utcnow()}
+    # Check and bump in one UPDATE: of two saves that loaded the same version, one wins.
+    statement = update(Architecture).where(col(Architecture.id) == architecture_id)
+    if versions is not None:
+        statement = statement.where(col(Architecture.version).in_(versions))
+    statement = statement.values(version=col(Architecture.version) + 1, **values)
+    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    architecture = get_architecture(session, user, architecture_id)  # 404 if deleted meanwhile
+    session.refresh(architecture)
+    if not changed:
+        raise _changed_elsewhere(architecture, versions or [])
+    return architecture
+
+
+def _changed_elsewhere(architecture: Architecture, versions: list[int]) -> PreconditionFailed:
+    current, sent = architecture.version, ", ".join(f'"{v}"' for v in versions) or "no version"
+    return PreconditionFailed(
+        f"Architecture {architecture.id} changed since it was loaded: If-Match named {sent}, "
+        f"it is now at version {current}. Nothing was saved. Reload it (GET "
+        f"/api/architectures/{architecture.id}) and make your changes again, or PUT again "
+        f'with If-Match: "{current}" (or without If-Match) to overwrite it with yours.',
+        {"ETag": f'"{current}"'},
+    )
 
 
 def delete_architecture(session: Session, user: User, architecture_id: int) -> None:

@@ -58,10 +58,14 @@ class Architecture(StackBase, table=True):
     compile: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # +1 on every save: the ETag of GET and the If-Match of PUT, so an older save cannot
+    # silently replace a newer one.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ArchitecturePublic(StackBase):
     id: int
+    version: int
     owner_id: int | None
     input_shape: list[int | None] | None
     layers: list[dict[str, Any]]

@@ -1,7 +1,11 @@
 """Saved architectures: CRUD, normalized storage, summaries, survival across restarts."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi.testclient import TestClient
 
+from app.architectures import service
 from app.main import create_app
 from tests.helpers.stacks import SEED_CNN, mlp
 
@@ -74,3 +78,85 @@ def test_architectures_survive_a_restart(settings):
         assert second.get(f"/api/architectures/{arch['id']}").json() == arch
         summary = second.get(f"/api/architectures/{arch['id']}/summary").json()
         assert summary["total_params"] == 103562
+
+
+def test_get_sends_the_version_as_a_strong_etag_and_each_put_bumps_it(client):
+    arch = client.post("/api/architectures", json=mlp()).json()
+    assert arch["version"] == 1
+    read = client.get(f"/api/architectures/{arch['id']}")
+    assert read.headers["ETag"] == '"1"'
+    saved = client.put(
+        f"/api/architectures/{arch['id']}", json=SEED_CNN, headers={"If-Match": '"1"'}
+    )
+    assert saved.status_code == 200
+    assert saved.json()["version"] == 2 and saved.headers["ETag"] == '"2"'
+    assert client.get(f"/api/architectures/{arch['id']}").headers["ETag"] == '"2"'
+
+
+def test_a_stale_if_match_is_412_with_the_current_version_and_nothing_saved(client):
+    arch = client.post("/api/architectures", json=mlp()).json()
+    url = f"/api/architectures/{arch['id']}"
+    client.put(url, json={**mlp(), "name": "theirs"}, headers={"If-Match": '"1"'})
+
+    for stale in ('"1"', 'W/"2"', '"nonsense"', '"1", "7"'):
+        mine = client.put(url, json={**mlp(), "name": "mine"}, headers={"If-Match": stale})
+        assert mine.status_code == 412, stale
+        assert mine.headers["ETag"] == '"2"'
+        detail = mine.json()["detail"]
+        assert "changed since it was loaded" in detail and "now at version 2" in detail
+        assert 'If-Match: "2"' in detail and "Reload" in detail
+    current = client.get(url).json()
+    assert current["name"] == "theirs" and current["version"] == 2
+
+    # Naming the current version (among others) saves.
+    ok = client.put(url, json={**mlp(), "name": "mine"}, headers={"If-Match": '"1", "2"'})
+    assert ok.status_code == 200 and ok.json()["version"] == 3
+
+
+def test_no_if_match_or_a_star_overwrites_as_scripts_expect(client):
+    arch = client.post("/api/architectures", json=mlp()).json()
+    url = f"/api/architectures/{arch['id']}"
+    assert client.put(url, json={**mlp(), "name": "a"}).json()["version"] == 2
+    star = client.put(url, json={**mlp(), "name": "b"}, headers={"If-Match": "*"})
+    assert star.status_code == 200 and star.json()["version"] == 3
+    assert client.get(url).json()["name"] == "b"
+
+
+def test_an_invalid_stack_keeps_the_version(client):
+    arch = client.post("/api/architectures", json=mlp()).json()
+    url = f"/api/architectures/{arch['id']}"
+    bad = client.put(url, json={**mlp(), "layers": [{"type": "Nope"}]}, headers={"If-Match": '"1"'})
+    assert bad.status_code == 422
+    assert client.get(url).json()["version"] == 1
+
+
+def test_two_puts_that_loaded_the_same_version_cannot_both_win(client, monkeypatch):
+    arch = client.post("/api/architectures", json=mlp()).json()
+    url = f"/api/architectures/{arch['id']}"
+    # Both requests read the row and pass the checks before either writes: only the
+    # conditional UPDATE can tell them apart.
+    both_checked = threading.Barrier(2)
+    checked = service._checked
+
+    def checked_together(stack, settings):
+        result = checked(stack, settings)
+        both_checked.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(service, "_checked", checked_together)
+
+    def put(name: str):
+        return client.put(url, json={**mlp(), "name": name}, headers={"If-Match": '"1"'})
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(put, ["first", "second"]))
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    current = client.get(url).json()
+    assert current["version"] == 2 and current["name"] == winner["name"]
+
+
+def test_412_is_in_the_openapi_document_of_put(client):
+    put = client.get("/openapi.json").json()["paths"]["/api/architectures/{architecture_id}"]["put"]
+    assert "412" in put["responses"]
+    assert any(p["name"] == "if-match" for p in put["parameters"])
