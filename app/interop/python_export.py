@@ -46,6 +46,15 @@ _TUPLE_KINDS = ("int_tuple", "shape", "factor")
 NO_INPUT_SHAPE = {"SpatialDropout2D"}
 
 
+def comment_text(text: Any, limit: int = 200) -> str:
+    """A user's text as it may stand in a `#` comment: one line, no control or format
+    characters (line and paragraph separators, bidi overrides), at most `limit` characters.
+    Code never takes a user's text any other way than through `repr()`."""
+    printable = "".join(c if c.isprintable() else " " for c in str(text))
+    one_line = " ".join(printable.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 3] + "..."
+
+
 def literal(value: Any) -> str:
     """A JSON value as Python source: lists become tuples, as Keras code writes shapes."""
     if isinstance(value, list | tuple):
@@ -139,12 +148,12 @@ def _fit_lines(fit: dict[str, Any], dataset_npz: str | None) -> list[str]:
             "high = float(x_train.max()) or 1.0",
             "x_train, x_test = x_train / high, x_test / high",
         ]
-    args = ["x_train", "y_train", f"epochs={fit.get('epochs', 10)}"]
-    args.append(f"batch_size={fit.get('batch_size', 32)}")
+    args = ["x_train", "y_train", f"epochs={int(fit.get('epochs', 10))}"]
+    args.append(f"batch_size={int(fit.get('batch_size', 32))}")
     if fit.get("validation") == "test":
         args.append("validation_data=(x_test, y_test)")
     elif fit.get("validation_split", 0.1):
-        args.append(f"validation_split={fit.get('validation_split', 0.1)!r}")
+        args.append(f"validation_split={float(fit.get('validation_split', 0.1))!r}")
     if fit.get("shuffle") is False:
         args.append("shuffle=False")
     return [
@@ -181,7 +190,7 @@ def export_python(
         layer_call(layer, shape if index == 0 and not calls else None)
         for index, layer in enumerate(checked.layers)
     ]
-    title = " ".join(name.split())  # one line, whatever the user typed
+    title = comment_text(name) or "model"  # one line, whatever the user typed
     imports = ["import tensorflow as tf"]
     if fit is not None:
         imports = ["import matplotlib.pyplot as plt", "import numpy as np", "import pandas as pd"]

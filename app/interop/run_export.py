@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.interop.python_export import compile_lines, layer_call, literal
+from app.interop.python_export import comment_text, compile_lines, layer_call, literal
 from app.stacks.cpu_twin import cpu_twin, needs_twin
 from app.stacks.stack import check_stack
 
@@ -109,6 +109,7 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
         )
     else:
         validation = "x_val = y_val = None"
+    title = comment_text(run["stack"].get("name") or "model")  # the run's name, in a comment
     twin_note = (
         [
             "# TensorFlow's CPU kernels run only channels_last convolutions: this is",
@@ -119,7 +120,7 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
     )
     return "\n".join(
         [
-            f"# Run {run['id']} ({run['stack'].get('name', 'model')}): exported from Layerstack.",
+            f"# Run {int(run['id'])} ({title}): exported from Layerstack.",
             "# Trains the same model on the same data with the same seed and the same batches,",
             "# so the history matches the run's. Needs the dataset file next to it.",
             "import json",
@@ -129,8 +130,8 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
             "from tensorflow.keras.models import Sequential",
             "from tensorflow.keras.layers import " + ", ".join(classes),
             "",
-            f"SEED, EPOCHS, BATCH_SIZE, SHUFFLE = {fit['seed']}, {fit['epochs']}, "
-            f"{fit['batch_size']}, {fit['shuffle']}",
+            f"SEED, EPOCHS, BATCH_SIZE, SHUFFLE = {int(fit['seed'])}, {int(fit['epochs'])}, "
+            f"{int(fit['batch_size'])}, {bool(fit['shuffle'])}",
             PIPELINE,
             "",
             *_prepare_lines(prep, twin_axes),
