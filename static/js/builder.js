@@ -7,12 +7,14 @@
 import { $, el, flash } from "./common.js";
 import { renderArgsForm } from "./builder/args.js";
 import { renderCompileForm, wireCompileForm } from "./builder/compile.js";
+import { reloadTheirs } from "./builder/conflict.js";
 import { discardDraft, persistDraft, restoreDraft } from "./builder/drafts.js";
 import { onFixClick } from "./builder/fixes.js";
 import { loadCatalog, onPaletteActivate, renderPalette } from "./builder/palette.js";
 import { adopt, snapshot } from "./builder/payload.js";
 import {
-  deleteArchitecture, duplicateArchitecture, loadSavedList, openArchitecture, renderSaved, save,
+  deleteArchitecture, duplicateArchitecture, loadSavedList, openArchitecture, overwriteWithMine,
+  renderSaved, save,
 } from "./builder/saving.js";
 import { onStackClick, onStackKey, renderStack, setupStackSortable } from "./builder/stack.js";
 import { STARTER_SHAPE, changed, renderAll, setHooks, state } from "./builder/state.js";
@@ -57,6 +59,8 @@ function wireEvents() {
   $("duplicate-arch").addEventListener("click", duplicateArchitecture);
   $("delete-arch").addEventListener("click", deleteArchitecture);
   $("discard-draft").addEventListener("click", discardDraft);
+  $("reload-theirs").addEventListener("click", reloadTheirs);
+  $("overwrite-mine").addEventListener("click", overwriteWithMine);
   $("saved-list").addEventListener("change", (event) => {
     if (event.target.value) location.href = `/builder?architecture=${event.target.value}`;
   });

@@ -8,7 +8,9 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+
+from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.browser
 
@@ -257,3 +259,53 @@ def test_a_missing_architecture_and_a_bad_input_shape_are_said_in_words(page: Pa
     page.get_by_test_id("input-shape").fill("8x8")
     expect(problem).to_have_count(0)
     expect(page.get_by_test_id("summary-row-0")).to_contain_text("(None, 64)")
+
+
+def test_two_tabs_saving_one_architecture_ask_before_the_older_save_wins(page: Page) -> None:
+    body = {**mlp([8, 8]), "name": f"Shared {uuid.uuid4().hex[:6]}"}
+    arch = page.request.post("/api/architectures", data=body).json()
+    url = f"/builder?architecture={arch['id']}"
+    tab_b = page.context.new_page()  # a second tab: same browser, same drafts
+    errors_b: list[str] = []  # what the fixtures check on `page`, checked on this tab too
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            errors_b.append(message.text)
+
+    tab_b.on("console", on_console)
+    tab_b.on("pageerror", lambda error: errors_b.append(str(error)))
+    open_builder(page, url)
+    open_builder(tab_b, url)
+
+    def save_name(tab: Page, name: str) -> None:
+        tab.get_by_test_id("arch-name").fill(name)
+        tab.get_by_test_id("save").click()
+
+    save_name(page, "A's name")
+    expect(page.locator("#flash")).to_have_text("Saved “A's name”.")
+    save_name(tab_b, "B's name")
+    conflict = tab_b.get_by_test_id("conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text(
+        "This architecture was changed elsewhere (version 2) since you opened it"
+    )
+    assert page.request.get(f"/api/architectures/{arch['id']}").json()["name"] == "A's name"
+    tab_b.get_by_test_id("reload-theirs").click()
+    expect(tab_b.get_by_test_id("arch-name")).to_have_value("A's name")
+    expect(conflict).to_be_hidden()
+    expect(tab_b.get_by_test_id("dirty")).to_be_hidden()
+    draft = tab_b.evaluate(f"localStorage.getItem('layerstack.builder.draft.{arch['id']}')")
+    assert "B's name" in draft  # B's work is kept as a draft, as unsaved changes are
+
+    # Again, and this time B's save wins.
+    save_name(page, "A again")
+    expect(page.locator("#flash")).to_have_text("Saved “A again”.")
+    save_name(tab_b, "B wins")
+    expect(conflict).to_contain_text("changed elsewhere (version 3) since you opened it")
+    tab_b.get_by_test_id("overwrite-mine").click()
+    expect(tab_b.locator("#flash")).to_have_text("Saved “B wins”.")
+    expect(conflict).to_be_hidden()
+    saved = page.request.get(f"/api/architectures/{arch['id']}").json()
+    assert saved["name"] == "B wins" and saved["version"] == 4
+    tab_b.close()
+    assert errors_b == []

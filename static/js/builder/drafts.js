@@ -19,21 +19,30 @@ export function dropDraft(key) {
   try { localStorage.removeItem(key); } catch { /* nothing to drop */ }
 }
 
+// A draft remembers the version it started from, so saving it later cannot silently replace
+// what was saved elsewhere in between (the save then answers 412 and the page asks).
+export function currentDraft() {
+  return { ...draftOf(), version: state.version, savedAt: Date.now() };
+}
+
+export function keepDraft(draft) {
+  try { localStorage.setItem(draftKey(), JSON.stringify(draft)); } catch { /* see readDraft */ }
+}
+
 export function persistDraft() {
   const dirty = snapshot() !== state.baseline;
   $("dirty").hidden = !dirty;
-  try {
-    if (dirty) localStorage.setItem(draftKey(), JSON.stringify({ ...draftOf(), savedAt: Date.now() }));
-    else localStorage.removeItem(draftKey());
-  } catch { /* see readDraft */ }
+  if (dirty) keepDraft(currentDraft());
+  else dropDraft(draftKey());
 }
 
 export function restoreDraft() {
   const draft = readDraft(draftKey());
   if (!draft || !Array.isArray(draft.layers)) return;
-  const loaded = draftOf();
+  const loaded = { ...draftOf(), version: state.version };
   adopt(draft);
   if (snapshot() === state.baseline) return;
+  if (Number.isInteger(draft.version)) state.version = draft.version;
   state.discard = loaded;
   $("restored-when").textContent = draft.savedAt ? ` from ${new Date(draft.savedAt).toLocaleString()}` : "";
   $("restored").hidden = false;
@@ -41,7 +50,10 @@ export function restoreDraft() {
 
 export function discardDraft() {
   dropDraft(draftKey());
-  if (state.discard) adopt(state.discard);
+  if (state.discard) {
+    adopt(state.discard);
+    state.version = state.discard.version;
+  }
   state.discard = null;
   $("restored").hidden = true;
   renderAll();

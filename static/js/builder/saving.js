@@ -2,24 +2,32 @@
 // list of saved ones to open.
 
 import { $, api, el, flash } from "../common.js";
+import { hideConflict, showConflict } from "./conflict.js";
 import { draftKey, dropDraft } from "./drafts.js";
 import { setNotes } from "./notes.js";
 import { adopt, fromApi, payload, snapshot } from "./payload.js";
 import { renderStack } from "./stack.js";
 import { STARTER_SHAPE, indexOf, renderAll, state } from "./state.js";
 
-export async function save() {
+// Save names the version this page loaded (If-Match), so a save made elsewhere in between is
+// not silently replaced: the server answers 412 and conflict.js asks what to do.
+export const save = () => saveStack({ overwrite: false });
+export const overwriteWithMine = () => saveStack({ overwrite: true });
+
+async function saveStack({ overwrite }) {
   $("save").disabled = true;
   try {
     const body = payload();
+    const ifMatch = overwrite || state.version === null ? {} : { "If-Match": `"${state.version}"` };
     const saved = state.id === null
       ? await api.post("/api/architectures", body)
-      : await api.put(`/api/architectures/${state.id}`, body);
+      : await api.put(`/api/architectures/${state.id}`, body, ifMatch);
     dropDraft(draftKey());
     afterSave(saved);
     flash(`Saved “${saved.name}”.`, "ok");
   } catch (error) {
-    showSaveError(error, "Not saved");
+    if (error.status === 412) await showConflict(error);
+    else showSaveError(error, "Not saved");
   } finally {
     $("save").disabled = false;
   }
@@ -29,11 +37,13 @@ export async function save() {
 function afterSave(saved) {
   const selectedIndex = indexOf(state.selected);
   state.id = saved.id;
+  state.version = saved.version;
   adopt(fromApi(saved));
   state.selected = state.layers[selectedIndex] ? state.layers[selectedIndex].uid : null;
   state.baseline = snapshot();
   state.discard = null;
   $("restored").hidden = true;
+  hideConflict();
   history.replaceState(null, "", `/builder?architecture=${saved.id}`);
   renderAll();
   loadSavedList();
@@ -67,6 +77,7 @@ export async function deleteArchitecture() {
   dropDraft(draftKey());
   // The stack stays open as a new, unsaved one, so a wrong click costs one more Save.
   state.id = null;
+  state.version = null;
   state.baseline = "";
   history.replaceState(null, "", "/builder");
   renderAll();
@@ -99,6 +110,7 @@ export async function openArchitecture(id) {
   try {
     const arch = await api.get(`/api/architectures/${id}`);
     state.id = arch.id;
+    state.version = arch.version;
     adopt(fromApi(arch));
   } catch (error) {
     flash(`Architecture ${id} could not be opened: ${error.message} A new one is open instead.`);

@@ -29,6 +29,7 @@ export const catalog = {
 // (problems, summary rows, fixes) still land on the right layer after it moved.
 export const state = {
   id: null,
+  version: null, // the saved version this stack started from: Save sends it as If-Match
   name: "Untitled",
   inputShapeText: STARTER_SHAPE,
   layers: [], // {uid, type, args, name?}

@@ -23,8 +23,8 @@ export function safeJson(text) {
 }
 
 export const api = {
-  async request(method, path, body) {
-    const init = { method, headers: {} };
+  async request(method, path, body, headers = {}) {
+    const init = { method, headers: { ...headers } };
     if (body instanceof FormData) {
       init.body = body;
     } else if (body !== undefined) {
@@ -46,6 +46,6 @@ export const api = {
   },
   get: (path) => api.request("GET", path),
   post: (path, body) => api.request("POST", path, body),
-  put: (path, body) => api.request("PUT", path, body),
+  put: (path, body, headers) => api.request("PUT", path, body, headers),
   del: (path) => api.request("DELETE", path),
 };
