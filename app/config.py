@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # one predict request
+    # Classes in one dataset: a label of 10**9 is a mistake (or an attack), not 10**9 names.
+    max_classes: int = Field(default=1000, ge=2)
     # The inference process (0: none, predictions answer 503); models it keeps loaded.
     predictors: int = Field(default=1, ge=0, le=1)
     model_cache_size: int = Field(default=8, ge=1)

@@ -44,6 +44,7 @@ class Options:
     label_column: str = "label"  # CSV
     image_shape: tuple[int, ...] | None = None  # CSV: treat each row as an image of this shape
     class_names: list[str] | None = None  # IDX, CSV, NPZ: names for labels 0..K-1
+    max_classes: int = 1000  # the MAX_CLASSES setting: labels 0..max_classes-1 at most
 
 
 @dataclass
@@ -80,6 +81,16 @@ def load_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None
     if not x_path.exists():
         return None
     return np.load(x_path, mmap_mode="r"), np.load(y_path, mmap_mode="r")
+
+
+def too_many_classes(where: str, received: str, limit: int) -> DatasetError:
+    """The answer to labels or folders that would make more classes than MAX_CLASSES allows;
+    checked before any list of class names is made."""
+    return DatasetError(
+        f"{where}: {received}, over the limit of {limit:,} classes per dataset (labels "
+        f"0..{limit - 1:,}; the MAX_CLASSES setting). Check that the labels are class indices "
+        f"or names; a server that needs more classes can raise MAX_CLASSES."
+    )
 
 
 def default_class_names(count: int, given: list[str] | None, source: str) -> list[str]:

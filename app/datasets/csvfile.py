@@ -19,7 +19,15 @@ from typing import BinaryIO, NoReturn
 
 import numpy as np
 
-from app.datasets.base import DatasetError, Options, Parsed, Upload, default_class_names, open_split
+from app.datasets.base import (
+    DatasetError,
+    Options,
+    Parsed,
+    Upload,
+    default_class_names,
+    open_split,
+    too_many_classes,
+)
 
 # A block's numpy temporaries are ~10x its size: 512 KiB keeps them near 15 MB, and larger
 # blocks measured no faster.
@@ -64,7 +72,7 @@ def parse_csv(files: list[Upload], options: Options, out: Path) -> Parsed:
             x[row : row + len(values)] = values.reshape(len(values), *shape)
             codes[row : row + len(values)] = [texts.setdefault(t, len(texts)) for t in labels]
             row += len(values)
-    lookup, class_names = _classes(list(texts), codes, table, options.class_names)
+    lookup, class_names = _classes(list(texts), codes, table, options)
     y[:] = lookup[codes]
     x.flush()
     y.flush()
@@ -257,23 +265,34 @@ def _widen(
 
 
 def _classes(
-    texts: list[bytes], codes: np.ndarray, table: _Table, given: list[str] | None
+    texts: list[bytes], codes: np.ndarray, table: _Table, options: Options
 ) -> tuple[np.ndarray, list[str]]:
     """Each distinct label text's class index, and the class names: numbers are class indices;
-    words are names, sorted or in the order `class_names` gives."""
+    words are names, sorted or in the order `class_names` gives. At most MAX_CLASSES of them."""
+    given, cap = options.class_names, options.max_classes
     words = [t.decode("utf-8").strip().strip('"') for t in texts]
     try:
         numbers = [float(w) for w in words]  # NaN and inf count as numbers: out of range
     except ValueError:
-        names = list(given) if given is not None else sorted(set(words))
+        distinct = set(words)
+        if given is None and len(distinct) > cap:
+            where = f"{table.name}, column {table.columns[table.label]}"
+            raise too_many_classes(where, f"{len(distinct):,} different labels", cap) from None
+        names = list(given) if given is not None else sorted(distinct)
         index = {w: i for i, w in enumerate(names)}
         problem = f"not one of the class names given ({', '.join(names[:10])})"
         _check_labels([w not in index for w in words], codes, words, table, problem)
         return np.array([index[w] for w in words], dtype=np.int32), names
-    limit = len(given) if given is not None else math.inf
-    valid = f"0..{limit - 1} (one per class name)" if given is not None else "whole numbers >= 0"
-    bad = [not (n.is_integer() and 0 <= n < limit) for n in numbers]
-    _check_labels(bad, codes, words, table, f"out of range; labels must be {valid}")
+    bad = [not (n.is_integer() and n >= 0) for n in numbers]
+    _check_labels(bad, codes, words, table, "out of range; labels must be whole numbers >= 0")
+    if given is not None:
+        bad = [n >= len(given) for n in numbers]
+        valid = f"0..{len(given) - 1} (one per class name)"
+        _check_labels(bad, codes, words, table, f"out of range; labels must be {valid}")
+    row = _first_bad([n >= cap for n in numbers], codes)
+    if row is not None:
+        word = words[int(codes[row])]
+        raise too_many_classes(table.at(row, table.label), f"label {word!r} is too large", cap)
     indices = [int(n) for n in numbers]
     names = default_class_names(max(indices) + 1, given, table.name)
     return np.array(indices, dtype=np.int32), names
@@ -283,7 +302,12 @@ def _check_labels(
     bad: list[bool], codes: np.ndarray, words: list[str], table: _Table, problem: str
 ) -> None:
     """Name the first row whose label text is bad."""
-    if any(bad):
-        row = int(np.flatnonzero(np.array(bad)[codes])[0])
+    row = _first_bad(bad, codes)
+    if row is not None:
         word = words[int(codes[row])]
         raise DatasetError(f"{table.at(row, table.label)}: label {word!r} is {problem}.")
+
+
+def _first_bad(bad: list[bool], codes: np.ndarray) -> int | None:
+    """The first row whose label text (by its index in `bad`) is bad, if any."""
+    return int(np.flatnonzero(np.array(bad)[codes])[0]) if any(bad) else None

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from app.datasets.base import LABEL_DTYPE, DatasetError, Options, Parsed, Upload
+from app.datasets.base import LABEL_DTYPE, DatasetError, Options, Parsed, Upload, too_many_classes
 from app.datasets.images import DecompressionBomb, decode_image
 from app.paths import split_files
 
@@ -64,6 +64,9 @@ def parse_folders(files: list[Upload], options: Options, out: Path) -> Parsed:
         plan = _plan(infos)
         if len(plan.folders) < 2:
             raise DatasetError(f"{_found(list(plan.folders))} in {zip_name}; {_NEED_TWO}")
+        if len(plan.folders) > options.max_classes:  # before one image is decoded
+            found = f"{len(plan.folders):,} class folders"
+            raise too_many_classes(zip_name, found, options.max_classes)
         return _decode_all(archive, plan, options, out, zip_name)
 
 

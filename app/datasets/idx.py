@@ -18,7 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from app.datasets.base import DatasetError, Options, Parsed, Upload, default_class_names, open_split
+from app.datasets.base import (
+    DatasetError,
+    Options,
+    Parsed,
+    Upload,
+    default_class_names,
+    open_split,
+    too_many_classes,
+)
 
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions: count, rows, cols
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension: count
@@ -72,7 +80,7 @@ def parse_idx(files: list[Upload], options: Options, out: Path) -> Parsed:
     splits, top = {}, 0
     for split, (images, labels) in pairs.items():
         splits[split] = images.dims[0]
-        top = max(top, _write_split(out, split, images, labels))
+        top = max(top, _write_split(out, split, images, labels, options.max_classes))
     class_names = default_class_names(top + 1, options.class_names, pairs["train"][1].name)
     return Parsed(splits, class_names)
 
@@ -251,17 +259,24 @@ def _chunks(header: IdxHeader) -> Iterator[tuple[int, np.ndarray]]:
             raise DatasetError(_size_error(header, done + extra))
 
 
-def _write_split(out: Path, split: str, images: IdxHeader, labels: IdxHeader) -> int:
-    """Stream one pair into x_<split>.npy and y_<split>.npy; returns the largest label."""
+def _write_split(
+    out: Path, split: str, images: IdxHeader, labels: IdxHeader, max_classes: int
+) -> int:
+    """Stream one pair into x_<split>.npy and y_<split>.npy; returns the largest label.
+    Labels first: one above MAX_CLASSES fails the upload before any image is copied."""
     count, rows, cols = images.dims
     x, y = open_split(out, split, count, (rows, cols), np.uint8)
-    flat = x.reshape(-1)  # a view of the memmap, so writes land in the file
-    for start, block in _chunks(images):
-        flat[start : start + len(block)] = block
     top = 0
     for start, block in _chunks(labels):
         y[start : start + len(block)] = block
         top = max(top, int(block.max()))
+        if top >= max_classes:
+            first = int(np.argmax(block >= max_classes))
+            where = f"{labels.name}, label {start + first}"
+            raise too_many_classes(where, f"label {block[first]} is too large", max_classes)
+    flat = x.reshape(-1)  # a view of the memmap, so writes land in the file
+    for start, block in _chunks(images):
+        flat[start : start + len(block)] = block
     x.flush()
     y.flush()
     return top

@@ -14,12 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from app.datasets.base import DatasetError, Options, Parsed, Upload, default_class_names, save_split
+from app.datasets.base import (
+    DatasetError,
+    Options,
+    Parsed,
+    Upload,
+    default_class_names,
+    save_split,
+    too_many_classes,
+)
 
 MAX_UNCOMPRESSED = 4 * 1024**3  # all members together, as the zip declares them
 MAX_RATIO = 200  # deflate on real data rarely passes 20x; a zip bomb reaches 1000x
 RATIO_CHECKED_FROM = 10 * 1024 * 1024  # small members may compress well (an all-zero mask)
-MAX_CLASSES = 100_000  # labels name classes; a label of 10**9 is an error, not 10**9 names
 KEPT_DTYPES = {np.dtype(t) for t in ("int8", "uint8", "int16", "uint16", "float16", "float32")}
 FLOAT32_EXACT = 2**24  # float32 holds every integer up to here, and not all beyond
 LAYOUTS = (
@@ -227,20 +234,37 @@ def _class_indices(
         raise DatasetError(
             f'"y_train" and "y_test" in {name} mix string and numeric labels; use one kind.'
         )
+    cap = options.max_classes
     if strings:
-        names = given or sorted({str(v) for _, y in splits.values() for v in np.unique(y)})
+        names = given or _distinct_strings(splits, keys, name, cap)
         indices = {s: _index_strings(y, names, keys[s][1], name) for s, (_, y) in splits.items()}
         return indices, list(names)
-    limit = min(len(given), MAX_CLASSES) if given else MAX_CLASSES
+    limit = min(len(given), cap) if given else cap
     for split, (_, y) in splits.items():
-        bad = np.flatnonzero((y < 0) | (y >= limit))
-        if bad.size:
-            raise DatasetError(
-                _out_of_range(y[bad[0]].item(), int(bad[0]), keys[split][1], name, given)
-            )
+        bad = np.flatnonzero((y < 0) | (y >= limit))  # before any list of names is made
+        if not bad.size:
+            continue
+        value, index, key = y[bad[0]].item(), int(bad[0]), keys[split][1]
+        if value < 0 or (given and value >= len(given)):
+            raise DatasetError(_out_of_range(value, index, key, name, given))
+        where = f'"{key}" in {name}, index {index}'
+        raise too_many_classes(where, f"label {value!r} is too large", cap)
     top = max(int(y.max()) for _, y in splits.values())
     labels = {split: y for split, (_, y) in splits.items()}
     return labels, default_class_names(top + 1, given, name)
+
+
+def _distinct_strings(
+    splits: dict[str, Split], keys: dict[str, tuple[str, str]], name: str, cap: int
+) -> list[str]:
+    """The string labels of all splits, sorted: the class names, MAX_CLASSES at most."""
+    found: set[str] = set()
+    for split, (_, y) in splits.items():
+        found.update(str(v) for v in np.unique(y))
+        if len(found) > cap:
+            where = f'"{keys[split][1]}" in {name}'
+            raise too_many_classes(where, f"{len(found):,} different labels", cap)
+    return sorted(found)
 
 
 def _index_strings(y: np.ndarray, names: list[str], key: str, name: str) -> np.ndarray:
@@ -262,4 +286,4 @@ def _out_of_range(value: object, index: int, key: str, name: str, given: list[st
             f"{found}, but only {len(given)} class names were given ({', '.join(given)}), so "
             f"labels must be 0..{len(given) - 1}."
         )
-    return f"{found}; labels must be class indices 0, 1, 2, ... below {MAX_CLASSES:,}."
+    return f"{found}; labels must be class indices 0, 1, 2, ..."

@@ -4,6 +4,7 @@ are made here."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from app.accounts import quotas
 from app.accounts.ownership import can_see, visible
 from app.config import Settings
 from app.datasets import store
-from app.datasets.base import DatasetError, Options, Upload, load_split
+from app.datasets.base import DatasetError, Options, Upload, load_split, too_many_classes
 from app.datasets.detect import detect_format
 from app.datasets.export import npz_file
 from app.datasets.samples import samples
@@ -64,6 +65,7 @@ def create_dataset(
     """Import uploaded files (name, stream) as the user's dataset: all of it, or nothing."""
     quotas.check_datasets(session, settings, user)
     quotas.check_storage(session, settings, user)
+    options = _with_limits(options, settings)
     paths = settings.paths
     work = paths.tmp / uuid.uuid4().hex
     work.mkdir(parents=True)
@@ -77,6 +79,16 @@ def create_dataset(
         return store.register(session, paths, incoming, parsed, arrays)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _with_limits(options: Options, settings: Settings) -> Options:
+    """The options the parsers get: the user's, and the server's limits they must keep."""
+    names = options.class_names
+    if names is not None and len(names) > settings.max_classes:
+        error = too_many_classes("class_names", f"{len(names):,} names", settings.max_classes)
+        error.field = "class_names"
+        raise error
+    return dataclasses.replace(options, max_classes=settings.max_classes)
 
 
 def _save_uploads(files: list[tuple[str | None, BinaryIO]], work: Path) -> list[Upload]:
