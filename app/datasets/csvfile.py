@@ -34,6 +34,9 @@ from app.datasets.base import (
 BLOCK_BYTES = 512 << 10
 HEADER_LIMIT = 16 << 20
 COMMA, NEWLINE = ord(","), ord("\n")
+# Distinct label texts kept while reading, per class allowed: " 1", "01" and "1.0" are one
+# class, so a few spellings each are honest; millions of distinct labels would fill memory.
+SPELLINGS_PER_CLASS = 16
 MAX_INT_DIGITS = 18  # longer integers would saturate int64, so they take the float path
 NOT_CSV = "{} does not look like a CSV ({}). Upload comma-separated UTF-8 text with a header row."
 
@@ -71,6 +74,7 @@ def parse_csv(files: list[Upload], options: Options, out: Path) -> Parsed:
                 x, y = _widen(out, x, row, shape)
             x[row : row + len(values)] = values.reshape(len(values), *shape)
             codes[row : row + len(values)] = [texts.setdefault(t, len(texts)) for t in labels]
+            _check_spellings(len(texts), table, options.max_classes)
             row += len(values)
     lookup, class_names = _classes(list(texts), codes, table, options)
     y[:] = lookup[codes]
@@ -262,6 +266,12 @@ def _widen(
         wide[a : min(a + 4096, done)] = x[a : min(a + 4096, done)]
     narrow.unlink()
     return wide, y
+
+
+def _check_spellings(found: int, table: _Table, cap: int) -> None:
+    if found > SPELLINGS_PER_CLASS * cap:
+        where = f"{table.name}, column {table.columns[table.label]}"
+        raise too_many_classes(where, f"at least {found:,} different labels", cap)
 
 
 def _classes(

@@ -101,6 +101,13 @@ def test_at_the_limit_imports(capped, files):
     assert len(response.json()["class_names"]) == CAP
 
 
+def test_a_csv_stops_collecting_labels_long_before_memory_fills(capped):
+    """Labels are gathered as text while the file is read: far too many stop the read."""
+    files = [("many.csv", csv_bytes(["label,a", *(f"{i},1" for i in range(200_000))]))]
+    message = refusal(*capped, files)
+    assert_names_the_limit(message, "many.csv", "column label", "different labels")
+
+
 def test_more_class_names_than_the_limit_are_refused(capped):
     names = ",".join("abcde")
     message = refusal(*capped, csv_upload([0, 1]), class_names=names)
