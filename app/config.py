@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     predictors: int = Field(default=1, ge=0, le=1)
     model_cache_size: int = Field(default=8, ge=1)
     low_confidence: float = Field(default=0.5, ge=0, le=1)
+    # One prediction request: images, and pixels in all (from the headers, before decoding).
+    max_images_per_request: int = Field(default=256, ge=1)
+    max_request_pixels: int = Field(default=50_000_000, ge=1)
+    # Image decoding runs off the event loop: threads, and how many images may wait (503).
+    decode_threads: int = Field(default=2, ge=1)
+    decode_queue: int = Field(default=64, ge=1)
 
     # Per-user quotas (an admin can override them per user).
     quota_active_runs: int = Field(default=5, ge=0)  # queued + running

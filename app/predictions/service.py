@@ -3,7 +3,6 @@ from an upload, the inference process's answer turned into ranked labels."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +14,9 @@ from sqlmodel import Session
 from app.accounts.ownership import can_see
 from app.config import Settings
 from app.datasets.base import DatasetError
-from app.errors import Conflict, Failed, NotFound, Unavailable
+from app.errors import Conflict, Failed, NotFound, TooLarge, Unavailable
 from app.models import Run, RunStatus, User
+from app.predictions.decoding import DecodePool, declared_pixels
 from app.predictions.inputs import NoImageInput, image_geometry, to_model_input
 from app.predictions.labels import probabilities, ranked
 from app.predictions.predictor import Predictor, PredictorUnavailable
@@ -24,7 +24,6 @@ from app.stacks import check_stack
 from app.stacks.advice import output_activation
 
 READY_CACHE_SIZE = 256
-SMALL_UPLOAD = 256 * 1024  # decoded inline; larger images are decoded off the event loop
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,7 @@ class Predictions:
     def __init__(self, settings: Settings, engine: Engine, predictor: Predictor | None) -> None:
         self.settings, self.engine, self.predictor = settings, engine, predictor
         self.ready_runs: OrderedDict[int, Ready] = OrderedDict()
+        self.decoding = DecodePool(settings.decode_threads, settings.decode_queue)
 
     def ready(self, user: User, run_id: int) -> Ready:
         """What predicting with the run needs; 404 for a run the user may not see."""
@@ -103,7 +103,8 @@ class Predictions:
     ) -> list[dict[str, Any]]:
         """Per image: the label, top k with probabilities, and how the image was prepared."""
         run = self.ready(user, run_id)
-        prepared = [await _prepare(image, run, invert) for image in images]
+        await self._check_budget(images)
+        prepared = [await self._prepare(image, run, invert) for image in images]
         if self.predictor is None:
             raise Unavailable("Predictions are off on this server (PREDICTORS=0).")
         batch = np.stack([x for x, _ in prepared])
@@ -119,6 +120,34 @@ class Predictions:
             for image, p, (_, report) in zip(images, probs, prepared, strict=True)
         ]
 
+    async def _check_budget(self, images: list[Image]) -> None:
+        """Counts and declared sizes, from headers, before any pixel is decoded."""
+        most = self.settings.max_images_per_request
+        if len(images) > most:
+            raise TooLarge(
+                f"{len(images)} images in one request; the limit is {most} "
+                f"(MAX_IMAGES_PER_REQUEST). Send them in several requests."
+            )
+        pixels = await self.decoding.run(_declared_total, [image.data for image in images])
+        budget = self.settings.max_request_pixels
+        if pixels > budget:
+            raise TooLarge(
+                f"The images in this request declare {pixels:,} pixels in all; the limit is "
+                f"{budget:,} (MAX_REQUEST_PIXELS). Scale them down (the model sees "
+                f"small images anyway) or send fewer at a time."
+            )
+
+    async def _prepare(self, image: Image, run: Ready, invert: str) -> tuple[np.ndarray, dict]:
+        name = image.filename or "image"
+        if not image.data:
+            raise DatasetError(f"{name!r} is empty (0 bytes).", field="file")
+        axes = run.preprocessing.get("twin_axes")
+        args = (image.data, name, run.preprocessing, invert, tuple(axes) if axes else None)
+        return await self.decoding.run(to_model_input, *args)
+
+    def close(self) -> None:
+        self.decoding.close()
+
     async def keras_json(self, architecture_id: int, stack: dict[str, Any]) -> str:
         """model.to_json() of a saved stack, made in the inference process."""
         if self.predictor is None:
@@ -131,12 +160,5 @@ class Predictions:
         return text
 
 
-async def _prepare(image: Image, run: Ready, invert: str) -> tuple[np.ndarray, dict]:
-    name = image.filename or "image"
-    if not image.data:
-        raise DatasetError(f"{name!r} is empty (0 bytes).", field="file")
-    axes = run.preprocessing.get("twin_axes")
-    args = (image.data, name, run.preprocessing, invert, tuple(axes) if axes else None)
-    if len(image.data) <= SMALL_UPLOAD:  # well under a millisecond: a thread hop would cost more
-        return to_model_input(*args)
-    return await asyncio.to_thread(to_model_input, *args)  # a large photo: tens of ms
+def _declared_total(datas: list[bytes]) -> int:
+    return sum(declared_pixels(data) for data in datas)
