@@ -8,7 +8,10 @@ shape with `loc` starting at "body".
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app.catalog import Invalid
 from app.datasets.base import DatasetError
@@ -117,7 +120,41 @@ async def dataset_error_handler(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": [problem]}, status_code=422)
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path: Starlette's own `Allow` names only the
+    methods of the first route that matches the path (GET /api/runs/{id}, not its DELETE)."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot read
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """A 405 names every method allowed at its path. FastAPI's 400 for a JSON body that is
+    not UTF-8 or nests too deeply (a RecursionError), or for a malformed form, becomes a 422
+    like any other bad body, saying which."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": _allowed(request)}
+    if exc.status_code != 400 or exc.detail != UNREADABLE:
+        return await http_exception_handler(request, exc)
+    if isinstance(exc.__cause__, RecursionError):
+        msg = "The body nests too deeply to read: send a flatter document."
+    elif isinstance(exc.__cause__, UnicodeDecodeError):
+        msg = f"The body is not UTF-8 text ({exc.__cause__.reason}): send JSON in UTF-8."
+    else:
+        msg = "The body could not be read: send JSON, or a well-formed multipart form."
+    problem = {"loc": ["body"], "msg": msg, "type": "body_unreadable"}
+    return JSONResponse({"detail": [problem]}, status_code=422)
+
+
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(Invalid, invalid_handler)
     app.add_exception_handler(DatasetError, dataset_error_handler)

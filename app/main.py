@@ -28,6 +28,7 @@ from app.api import (
     users,
 )
 from app.api import session as session_routes
+from app.api.responses import described
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
@@ -134,8 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users.router,
     )
     signed_in = [Depends(get_current_user)]  # every API call but signing in needs a user
+    not_signed_in = described({401: "Not signed in (AUTH=accounts): no valid session or token"})
     for router in routers:
-        app.include_router(router, prefix="/api", dependencies=signed_in)
+        app.include_router(router, prefix="/api", dependencies=signed_in, responses=not_signed_in)
     app.include_router(session_routes.router, prefix="/api")
     app.include_router(web_session.router)  # the sign-in page: the one open to all
     app.include_router(pages.router, dependencies=signed_in)

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Response
 
-from app.api.responses import described
+from app.api.params import Id, Limit, Offset
+from app.api.responses import BODY, described
 from app.architectures import service
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.models import ArchitecturePublic, ArchitecturesPublic, StackIn, SummaryPublic
@@ -24,14 +25,14 @@ IF_MATCH = Header(
 def read_architectures(
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> Any:
     """All saved architectures, newest first."""
     return service.list_architectures(session, user, offset=offset, limit=limit)
 
 
-@router.post("", response_model=ArchitecturePublic, status_code=201)
+@router.post("", response_model=ArchitecturePublic, status_code=201, responses=BODY)
 def create_architecture(
     stack: StackIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Any:
@@ -41,7 +42,7 @@ def create_architecture(
 
 @router.get("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND)
 def read_architecture(
-    architecture_id: int, session: SessionDep, user: CurrentUser, response: Response
+    architecture_id: Id, session: SessionDep, user: CurrentUser, response: Response
 ) -> Any:
     """One saved architecture; its ETag is its version, for If-Match on PUT."""
     architecture = service.get_architecture(session, user, architecture_id)
@@ -49,9 +50,11 @@ def read_architecture(
     return architecture
 
 
-@router.put("/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND | STALE)
+@router.put(
+    "/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND | STALE | BODY
+)
 def update_architecture(
-    architecture_id: int,
+    architecture_id: Id,
     stack: StackIn,
     session: SessionDep,
     settings: SettingsDep,
@@ -70,7 +73,7 @@ def update_architecture(
 
 
 @router.delete("/{architecture_id}", status_code=204, responses=NOT_FOUND)
-def delete_architecture(architecture_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_architecture(architecture_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Delete a saved architecture (runs trained from it keep their snapshot)."""
     service.delete_architecture(session, user, architecture_id)
     return Response(status_code=204)
@@ -78,7 +81,7 @@ def delete_architecture(architecture_id: int, session: SessionDep, user: Current
 
 @router.get("/{architecture_id}/summary", response_model=SummaryPublic, responses=NOT_FOUND)
 def read_architecture_summary(
-    architecture_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    architecture_id: Id, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Any:
     """`model.summary()` of a saved architecture."""
     return service.summarize_architecture(session, settings, user, architecture_id)

@@ -8,7 +8,8 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from app.api.responses import described
+from app.api.params import Id, Limit, Offset
+from app.api.responses import BODY, described, file
 from app.datasets import service
 from app.datasets.options import parse_options
 from app.deps import CurrentUser, PathsDep, SessionDep, SettingsDep
@@ -22,8 +23,8 @@ NOT_FOUND = described({404: "No dataset with this id"})
 def read_datasets(
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> Any:
     """All datasets, the built-in ones first, then newest first."""
     return service.list_datasets(session, user, offset=offset, limit=limit)
@@ -33,9 +34,11 @@ def read_datasets(
     "",
     response_model=DatasetPublic,
     status_code=201,
-    responses=described(
+    responses=BODY
+    | described(
         {
-            413: "Over MAX_UPLOAD_BYTES, or too much once unpacked",
+            409: "Over your dataset quota (AUTH=accounts)",
+            413: "Over MAX_UPLOAD_BYTES, too much once unpacked, or over your storage quota",
             415: "Not a format Layerstack reads",
         }
     ),
@@ -74,14 +77,14 @@ def create_dataset(
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=NOT_FOUND)
-def read_dataset(dataset_id: int, session: SessionDep, user: CurrentUser) -> Any:
+def read_dataset(dataset_id: Id, session: SessionDep, user: CurrentUser) -> Any:
     """One dataset, with its class names and per-class counts."""
     return service.get_dataset(session, user, dataset_id)
 
 
 @router.get("/{dataset_id}/samples", responses=NOT_FOUND)
 def read_dataset_samples(
-    dataset_id: int,
+    dataset_id: Id,
     session: SessionDep,
     paths: PathsDep,
     user: CurrentUser,
@@ -93,9 +96,14 @@ def read_dataset_samples(
     return {"dataset_id": dataset_id, "split": split, "samples": shown}
 
 
-@router.get("/{dataset_id}/export.npz", responses=NOT_FOUND)
+@router.get(
+    "/{dataset_id}/export.npz",
+    response_class=StreamingResponse,
+    responses=NOT_FOUND
+    | file("The arrays, as numpy.savez writes them", "application/octet-stream"),
+)
 def export_dataset(
-    dataset_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+    dataset_id: Id, session: SessionDep, paths: PathsDep, user: CurrentUser
 ) -> StreamingResponse:
     """The arrays as keras.datasets returns them (x_train, y_train, x_test, y_test) and the
     class names, for scripts exported from runs."""
@@ -121,7 +129,7 @@ def _read(file: IO[bytes], chunk: int = 1024 * 1024) -> Iterator[bytes]:
     responses={**NOT_FOUND, **described({409: "Built in, or used by a queued/running run"})},
 )
 def delete_dataset(
-    dataset_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+    dataset_id: Id, session: SessionDep, paths: PathsDep, user: CurrentUser
 ) -> Response:
     """Delete a dataset and its files."""
     service.delete_dataset(session, paths, user, dataset_id)

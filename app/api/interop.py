@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.responses import described
+from app.api.params import Id
+from app.api.responses import BODY, described, file
 from app.architectures import service
 from app.catalog.problems import invalid
 from app.deps import CurrentUser, PredictionsDep, SessionDep, SettingsDep
@@ -41,8 +42,9 @@ class ImportIn(BaseModel):
 
 @router.get(
     "/architectures/{architecture_id}/export",
-    response_class=PlainTextResponse,
-    responses=described(
+    response_class=Response,
+    responses=file("The script, or the JSON", *MEDIA_TYPES.values())
+    | described(
         {
             404: "No architecture with this id",
             503: "keras-json needs the inference process (PREDICTORS=0)",
@@ -50,7 +52,7 @@ class ImportIn(BaseModel):
     ),
 )
 async def export_architecture(
-    architecture_id: int,
+    architecture_id: Id,
     session: SessionDep,
     user: CurrentUser,
     predictions: PredictionsDep,
@@ -61,7 +63,7 @@ async def export_architecture(
     return PlainTextResponse(text, media_type=MEDIA_TYPES[format])
 
 
-@router.post("/architectures/import-file")
+@router.post("/architectures/import-file", responses=BODY)
 async def import_keras_file(
     session: SessionDep,
     settings: SettingsDep,
@@ -82,7 +84,7 @@ async def import_keras_file(
     )
 
 
-@router.post("/architectures/import")
+@router.post("/architectures/import", responses=BODY)
 def import_architecture(
     body: ImportIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> dict:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 
-from app.api.responses import described
+from app.api.params import Id
+from app.api.responses import BODY, described
 from app.deps import CurrentUser, PredictionsDep
 from app.predictions.inputs import check_invert
 from app.predictions.service import Image
@@ -16,7 +17,8 @@ router = APIRouter(tags=["predictions"])
 
 @router.post(
     "/runs/{run_id}/predict",
-    responses=described(
+    responses=BODY
+    | described(
         {
             404: "No run with this id",
             409: "The run has no model that takes images and gives classes",
@@ -27,7 +29,7 @@ router = APIRouter(tags=["predictions"])
     ),
 )
 async def create_prediction(
-    run_id: int,
+    run_id: Id,
     predictions: PredictionsDep,
     user: CurrentUser,
     file: Annotated[UploadFile | None, File(description="One image")] = None,

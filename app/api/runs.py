@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlmodel import Session
 
-from app.api.responses import described
+from app.api.params import Id, Limit, Offset, QueryId
+from app.api.responses import BODY, described, file
 from app.deps import (
     CurrentUser,
     EngineDep,
@@ -34,7 +35,14 @@ CONFLICT = described({409: "Not possible in the run's current status"})
     "",
     response_model=RunPublic,
     status_code=202,
-    responses=described({404: "No such architecture or dataset"}),
+    responses=BODY
+    | described(
+        {
+            404: "No such architecture or dataset",
+            409: "Over your quota of queued and running runs (AUTH=accounts)",
+            413: "Over your storage quota (AUTH=accounts), or the body over MAX_BODY_BYTES",
+        }
+    ),
 )
 def create_run(
     body: RunCreate,
@@ -52,10 +60,10 @@ def read_runs(
     session: SessionDep,
     user: CurrentUser,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
-    architecture_id: int | None = None,
-    dataset_id: int | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    architecture_id: QueryId = None,
+    dataset_id: QueryId = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> Any:
     """Runs, newest first, filtered by status, architecture or dataset."""
     return service.list_runs(
@@ -70,13 +78,17 @@ def read_runs(
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=NOT_FOUND)
-def read_run(run_id: int, session: SessionDep, user: CurrentUser) -> Any:
+def read_run(run_id: Id, session: SessionDep, user: CurrentUser) -> Any:
     """Status, settings, history (one entry per epoch), test metrics and error."""
     return service.read_run(session, user, run_id)
 
 
-@router.get("/{run_id}/history.csv", responses=NOT_FOUND)
-def read_run_history_csv(run_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.get(
+    "/{run_id}/history.csv",
+    response_class=Response,
+    responses=NOT_FOUND | file("One row per epoch", "text/csv"),
+)
+def read_run_history_csv(run_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """The history as CSV: the tutorial's pd.DataFrame(history.history)."""
     headers = {"Content-Disposition": f'attachment; filename="run-{run_id}-history.csv"'}
     return Response(
@@ -84,17 +96,25 @@ def read_run_history_csv(run_id: int, session: SessionDep, user: CurrentUser) ->
     )
 
 
-@router.get("/{run_id}/model.keras", responses={**NOT_FOUND, **CONFLICT})
+@router.get(
+    "/{run_id}/model.keras",
+    response_class=FileResponse,
+    responses=NOT_FOUND | CONFLICT | file("The .keras file", "application/octet-stream"),
+)
 def read_run_model(
-    run_id: int, session: SessionDep, paths: PathsDep, user: CurrentUser
+    run_id: Id, session: SessionDep, paths: PathsDep, user: CurrentUser
 ) -> FileResponse:
     """The trained model (.keras), with class names and preprocessing in layerstack.json."""
     path = service.model_file(session, paths, user, run_id)
     return FileResponse(path, media_type="application/octet-stream", filename=f"run-{run_id}.keras")
 
 
-@router.get("/{run_id}/export.py", response_class=PlainTextResponse, responses=NOT_FOUND)
-def export_run_script(run_id: int, session: SessionDep, user: CurrentUser) -> PlainTextResponse:
+@router.get(
+    "/{run_id}/export.py",
+    response_class=Response,
+    responses=NOT_FOUND | file("A Python script", "text/x-python"),
+)
+def export_run_script(run_id: Id, session: SessionDep, user: CurrentUser) -> PlainTextResponse:
     """A script that retrains this run to the same history (needs the dataset's export.npz)."""
     headers = {"Content-Disposition": f'attachment; filename="run-{run_id}.py"'}
     script = service.export_script(session, user, run_id)
@@ -102,14 +122,14 @@ def export_run_script(run_id: int, session: SessionDep, user: CurrentUser) -> Pl
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def cancel_run(run_id: int, session: SessionDep, executor: ExecutorDep, user: CurrentUser) -> Any:
+def cancel_run(run_id: Id, session: SessionDep, executor: ExecutorDep, user: CurrentUser) -> Any:
     """Cancel a queued run, or stop a running one within one compiled step."""
     return service.cancel_run(session, executor, user, run_id)
 
 
 @router.post("/{run_id}/resume", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
 def resume_run(
-    run_id: int,
+    run_id: Id,
     session: SessionDep,
     settings: SettingsDep,
     executor: ExecutorDep,
@@ -121,7 +141,7 @@ def resume_run(
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
 async def delete_run(
-    run_id: int,
+    run_id: Id,
     session: SessionDep,
     paths: PathsDep,
     executor: ExecutorDep,
@@ -133,7 +153,7 @@ async def delete_run(
     return Response(status_code=204)
 
 
-def _existing(run_id: int, engine: EngineDep, user: CurrentUser) -> int:
+def _existing(run_id: Id, engine: EngineDep, user: CurrentUser) -> int:
     """404 before the stream starts. Not SessionDep: a dependency's session would stay open
     (holding a pooled connection) for as long as the stream lasts."""
     with Session(engine) as session:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.accounts import service
 from app.accounts.quotas import limits, usage
-from app.api.responses import described
+from app.api.responses import BODY, described
 from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep, ThrottleDep
 from app.models import MePublic, MeUpdate, SignIn, User, UserPublic
 
@@ -18,7 +18,10 @@ router = APIRouter(tags=["session"])
 @router.post(
     "/session",
     response_model=UserPublic,
-    responses=described({401: "Wrong email or password", 429: "Too many wrong passwords"}),
+    responses=BODY
+    | described(
+        {401: "Wrong email or password", 429: "Too many wrong passwords (see Retry-After)"}
+    ),
 )
 def create_session(
     body: SignIn,
@@ -73,7 +76,10 @@ def read_me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> An
 @router.patch(
     "/me",
     response_model=MePublic,
-    responses=described({401: "Not signed in", 422: "The current password is wrong"}),
+    responses=BODY
+    | described(
+        {401: "Not signed in", 422: "The body is not valid, or the current password is wrong"}
+    ),
 )
 def update_me(
     body: MeUpdate, user: CurrentUser, request: Request, session: SessionDep, settings: SettingsDep

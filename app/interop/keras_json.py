@@ -36,12 +36,39 @@ def _parse(text: str, max_bytes: int) -> Any:
             f"to_json() is a few kilobytes: paste the JSON only, without the weights."
         )
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise KerasJsonError(
             f"Invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}. "
             f"Paste the exact output of model.to_json()."
         ) from None
+    except RecursionError:  # json.loads recurses once per level: 10,000 "[" exhaust the stack
+        raise KerasJsonError(TOO_DEEP) from None
+    if _too_deep(document):  # the walk below this recurses too (_tidy, the catalog's checks)
+        raise KerasJsonError(TOO_DEEP)
+    return document
+
+
+MAX_DEPTH = 64
+TOO_DEEP = (
+    f"The document nests deeper than {MAX_DEPTH} levels; a Sequential model's to_json() nests "
+    f"about 8. Paste the exact output of model.to_json()."
+)
+
+
+def _too_deep(document: Any) -> bool:
+    """Nested more than MAX_DEPTH lists/objects (walked without recursion)."""
+    level: list[Any] = [document]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            if isinstance(value, (dict, list))
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return False
+    return any(isinstance(value, (dict, list)) for value in level)
 
 
 def _tidy(value: Any) -> Any:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from app.accounts import service as accounts
 from app.accounts.quotas import limits, usage
+from app.api.params import Id
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.models import TokenCreate
 from app.web.forms import blank_is_none, checked
@@ -76,7 +77,7 @@ def create_token_box(
 
 
 @router.delete("/tokens/{token_id}", response_class=HTMLResponse)
-def delete_token_row(token_id: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def delete_token_row(token_id: Id, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """Revoke a token (another user's is a 404): its row goes, and the flash box says so."""
     names = {token.id: token.name for token in accounts.list_tokens(session, user).data}
     accounts.delete_token(session, user, token_id)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.params import Id
 from app.datasets import service
 from app.deps import CurrentUser, PathsDep, SessionDep
 from app.errors import NotFound
@@ -47,7 +48,7 @@ def read_datasets_page(
 
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)
 def read_dataset_page(
-    request: Request, session: SessionDep, user: CurrentUser, dataset_id: int
+    request: Request, session: SessionDep, user: CurrentUser, dataset_id: Id
 ) -> HTMLResponse:
     """One dataset: facts, notes, skipped files, class bars; its samples come separately."""
     try:
@@ -64,7 +65,7 @@ def read_dataset_samples_fragment(
     session: SessionDep,
     paths: PathsDep,
     user: CurrentUser,
-    dataset_id: int,
+    dataset_id: Id,
     split: Annotated[Literal["train", "test"], Query()] = "train",
 ) -> HTMLResponse:
     """The sample grid (a fragment): a few images of one split, spread over the classes."""
@@ -75,7 +76,7 @@ def read_dataset_samples_fragment(
 
 @router.delete("/datasets/{dataset_id}", response_class=HTMLResponse)
 def delete_dataset_row(
-    request: Request, session: SessionDep, paths: PathsDep, user: CurrentUser, dataset_id: int
+    request: Request, session: SessionDep, paths: PathsDep, user: CurrentUser, dataset_id: Id
 ) -> Response:
     """Delete a dataset. From its own page: go to the list; from a row: the row goes."""
     name = service.get_dataset(session, user, dataset_id).name

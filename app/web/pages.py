@@ -5,6 +5,7 @@ rendered here (app/web/runs.py, app/web/datasets.py) and htmx swaps their parts.
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.params import Id
 from app.deps import CurrentUser, SessionDep
 from app.errors import NotFound
 from app.runs import service as run_service
@@ -35,7 +36,7 @@ def read_train_page(request: Request, architecture: int | None = None) -> HTMLRe
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def read_run_page(
-    request: Request, run_id: int, session: SessionDep, user: CurrentUser
+    request: Request, run_id: Id, session: SessionDep, user: CurrentUser
 ) -> HTMLResponse:
     """A run's live page (its script follows the run's event stream); 404 if not yours."""
     try:

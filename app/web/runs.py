@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.api.params import MAX_ID, Id
 from app.architectures.service import list_architectures
 from app.datasets.service import list_datasets
 from app.deps import (
@@ -41,9 +42,9 @@ class RunFilters(BaseModel):
     """What the filter form and the pager links send; an empty field means "any"."""
 
     status: RunStatus | None = None
-    architecture_id: int | None = None
-    dataset_id: int | None = None
-    offset: int = Field(0, ge=0)
+    architecture_id: int | None = Field(None, ge=1, le=MAX_ID)
+    dataset_id: int | None = Field(None, ge=1, le=MAX_ID)
+    offset: int = Field(0, ge=0, le=MAX_ID)
     limit: int = Field(PAGE, ge=1, le=100)
 
     @field_validator("status", "architecture_id", "dataset_id", mode="before")
@@ -101,7 +102,7 @@ def read_runs_page(
 
 @router.delete("/runs/{run_id}", response_class=HTMLResponse)
 async def delete_run_row(
-    run_id: int,
+    run_id: Id,
     session: SessionDep,
     paths: PathsDep,
     executor: ExecutorDep,
@@ -132,7 +133,7 @@ async def read_live_rows(
     hub: HubDep,
     engine: EngineDep,
     user: CurrentUser,
-    run: Annotated[list[int], Query(max_length=100)],
+    run: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Query(max_length=100)],
 ) -> AsyncIterator[ServerSentEvent]:
     """Rows (HTML) of the given runs as they change, event `run-<id>`; then `done`. Runs
     the user may not see are left out, as if they did not exist."""

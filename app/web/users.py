@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, field_validator
 
 from app.accounts import service as accounts
+from app.api.params import Id
 from app.config import Settings
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound
@@ -117,7 +118,7 @@ def create_user_row(
 @router.patch("/users/{user_id}", response_class=HTMLResponse)
 def update_user_row(
     request: Request,
-    user_id: int,
+    user_id: Id,
     form: Annotated[UserForm, Form()],
     session: SessionDep,
     settings: SettingsDep,
