@@ -1,6 +1,6 @@
 """Does one heavy request stall everyone else? GET /api/health latency while 8 clients send
-worst-case prediction requests (a 6300x6300 PNG, as in the issue, just inside the per-image pixel cap) and a
-dataset import runs, next to the same probe on the idle server, in the same run.
+worst-case prediction requests (a 6300x6300 PNG, as in the issue, just inside the per-image
+pixel cap) and a dataset import runs, next to the same probe on the idle server.
 
 Goal (issue 12): health p99 under 100 ms under that load. Prints figures; asserts no times.
 Run with `make bench` or `.venv/bin/python bench/bench_event_loop.py`.
