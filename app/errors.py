@@ -135,18 +135,21 @@ UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body i
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """A 405 names every method allowed at its path. FastAPI's 400 for a JSON body that is
-    not UTF-8 or nests too deeply (a RecursionError), or for a malformed form, becomes a 422
-    like any other bad body, saying which."""
+    """A 405 names every method allowed at its path. A 400 from reading the body (JSON that
+    is not UTF-8 or nests too deeply, a malformed multipart form) becomes a 422 like any
+    other bad body, saying which."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
         exc.headers = {**(exc.headers or {}), "Allow": _allowed(request)}
-    if exc.status_code != 400 or exc.detail != UNREADABLE:
+    if exc.status_code != 400:
         return await http_exception_handler(request, exc)
-    if isinstance(exc.__cause__, RecursionError):
+    cause = exc.__cause__
+    if isinstance(cause, RecursionError):
         msg = "The body nests too deeply to read: send a flatter document."
-    elif isinstance(exc.__cause__, UnicodeDecodeError):
-        msg = f"The body is not UTF-8 text ({exc.__cause__.reason}): send JSON in UTF-8."
+    elif isinstance(cause, UnicodeDecodeError):
+        msg = f"The body is not UTF-8 text ({cause.reason}): send JSON in UTF-8."
+    elif exc.detail != UNREADABLE:  # Starlette's word on a malformed form
+        msg = f"The multipart form could not be read: {exc.detail}"
     else:
         msg = "The body could not be read: send JSON, or a well-formed multipart form."
     problem = {"loc": ["body"], "msg": msg, "type": "body_unreadable"}

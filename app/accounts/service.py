@@ -219,10 +219,16 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+NOT_NULL = ("display_name", "role", "disabled")
+
+
 def update_user(session: Session, admin: User, user_id: int, body: UserUpdate) -> User:
     """An admin changes a user; a new password or disabling ends that user's sessions."""
     user = get_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
+    for field in NOT_NULL:  # null there means "leave as is" (null quotas mean the default)
+        if field in changes and changes[field] is None:
+            del changes[field]
     if user.id == admin.id and (changes.get("disabled") or changes.get("role") == UserRole.MEMBER):
         raise Conflict("You cannot disable yourself or take away your own admin role.")
     password = changes.pop("password", None)

@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-MAX_ID = 2**63 - 1  # SQLite's INTEGER: a larger number cannot be bound to a query
+from app.models.common import MAX_ID
+
 MAX_LIMIT = 500
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="The object's id (1 to 2**63-1)")]

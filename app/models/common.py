@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER: a larger number cannot even be bound to a query
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.common import UTCDateTime, utcnow
+from app.models.common import MAX_ID, UTCDateTime, utcnow
 from app.models.enums import RunStatus
 from app.models.fit import FitSettings
 
@@ -79,11 +79,11 @@ class RunCreate(BaseModel):
             ]
         },
     )
-    architecture_id: int | None = None
+    architecture_id: int | None = pydantic.Field(default=None, ge=1, le=MAX_ID)
     architecture: dict[str, Any] | None = pydantic.Field(
         default=None, description="An inline stack"
     )
-    dataset_id: int
+    dataset_id: int = pydantic.Field(ge=1, le=MAX_ID)
     compile: dict[str, Any] | None = pydantic.Field(
         default=None, description="Defaults to the stack's"
     )

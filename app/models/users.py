@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.common import UTCDateTime, utcnow
+from app.models.common import MAX_ID, UTCDateTime, utcnow
 from app.models.enums import UserRole
 
 ROLES = tuple(str(r) for r in UserRole)
@@ -24,9 +24,9 @@ class UserBase(SQLModel):
     role: str = Field(default=UserRole.MEMBER, max_length=20)
     disabled: bool = False
     # Per-user quotas; null: the server's default (QUOTA_* settings).
-    quota_active_runs: int | None = Field(default=None, ge=0)
-    quota_storage_bytes: int | None = Field(default=None, ge=0)
-    quota_datasets: int | None = Field(default=None, ge=0)
+    quota_active_runs: int | None = Field(default=None, ge=0, le=MAX_ID)
+    quota_storage_bytes: int | None = Field(default=None, ge=0, le=MAX_ID)
+    quota_datasets: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class User(UserBase, table=True):
@@ -115,9 +115,9 @@ class UserUpdate(BaseModel):
     role: UserRole | None = None
     disabled: bool | None = None
     password: str | None = pydantic.Field(default=None, min_length=8, max_length=1000)
-    quota_active_runs: int | None = pydantic.Field(default=None, ge=0)
-    quota_storage_bytes: int | None = pydantic.Field(default=None, ge=0)
-    quota_datasets: int | None = pydantic.Field(default=None, ge=0)
+    quota_active_runs: int | None = pydantic.Field(default=None, ge=0, le=MAX_ID)
+    quota_storage_bytes: int | None = pydantic.Field(default=None, ge=0, le=MAX_ID)
+    quota_datasets: int | None = pydantic.Field(default=None, ge=0, le=MAX_ID)
 
 
 class MeUpdate(BaseModel):

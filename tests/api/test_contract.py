@@ -191,3 +191,32 @@ def test_an_imported_keras_json_nested_too_deeply_is_422(client, source):
     response = client.post("/api/architectures/import", json=body)
     assert response.status_code == 422, response.text
     assert "nests deeper than" in response.json()["detail"][0]["msg"]
+
+
+def test_a_malformed_multipart_form_is_422(client):
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    response = client.post("/api/runs/1/predict", content=b"--b\r\n[]--b--\r\n", headers=headers)
+    assert response.status_code == 422, response.text
+    assert "multipart form" in response.json()["detail"][0]["msg"]
+
+
+def test_null_for_a_users_role_name_or_disabled_flag_leaves_it_as_is(client):
+    body = {"display_name": None, "role": None, "disabled": None, "quota_datasets": 3}
+    response = client.patch("/api/users/1", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["role"] == "admin"
+    assert response.json()["disabled"] is False
+
+
+def test_ids_and_quotas_in_a_body_stay_within_64_bits(client):
+    run = {"dataset_id": 2**63, "architecture_id": 1}
+    assert client.post("/api/runs", json=run).status_code == 422
+    assert (
+        client.post(
+            "/api/runs", json={**run, "dataset_id": 1, "architecture_id": 2**64}
+        ).status_code
+        == 422
+    )
+    assert client.patch("/api/users/1", json={"quota_storage_bytes": 2**63}).status_code == 422
+    maximum = client.patch("/api/users/1", json={"quota_storage_bytes": MAX_ID})
+    assert maximum.json()["quota_storage_bytes"] == MAX_ID
