@@ -38,6 +38,17 @@ def described(texts: dict[int, str]) -> Responses:
     }
 
 
+def described_json(texts: dict[int, str]) -> Responses:
+    """As `described`, for a route whose own answer is not JSON (an event stream): FastAPI
+    files a `model` under the route's media type, so ErrorPublic is referenced by hand (its
+    schema is in the document: other routes use it)."""
+    schema = {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}
+    return {
+        status: {"description": text, "content": {"application/json": schema}}
+        for status, text in texts.items()
+    }
+
+
 # Statuses many routes share: a body over its cap, or one that is not valid JSON or a form.
 BODY = described(
     {

@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlmodel import Session
 
 from app.api.params import Id, Limit, Offset, QueryId
-from app.api.responses import BODY, described, file
+from app.api.responses import BODY, described, described_json, file
 from app.deps import (
     CurrentUser,
     EngineDep,
@@ -161,7 +161,12 @@ def _existing(run_id: Id, engine: EngineDep, user: CurrentUser) -> int:
     return run_id
 
 
-@router.get("/{run_id}/events", response_class=EventSourceResponse, responses=NOT_FOUND)
+@router.get(
+    "/{run_id}/events",
+    response_class=EventSourceResponse,
+    # The errors are JSON, not events; 401 given here too, replacing app/main.py's.
+    responses=described_json({401: "Not signed in (AUTH=accounts)", 404: "No run with this id"}),
+)
 async def read_run_events(
     run_id: Annotated[int, Depends(_existing)],
     hub: HubDep,
