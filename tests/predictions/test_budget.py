@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,9 @@ def test_a_full_decode_queue_answers_503_with_retry_after_at_once():
         release.set()
         assert await first == 1
 
-    asyncio.run(two_at_once())
+    # A thread of its own: after the browser tests, Playwright's loop runs on this one.
+    with ThreadPoolExecutor(1) as runner:
+        runner.submit(asyncio.run, two_at_once()).result(timeout=30)
     pool.close()
 
 
