@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Image decoding runs off the event loop: threads, and how many images may wait (503).
     decode_threads: int = Field(default=2, ge=1)
     decode_queue: int = Field(default=64, ge=1)
+    # Live event streams open at once: in all, and per user in accounts mode (429 past them).
+    max_streams: int = Field(default=4000, ge=1)
+    max_streams_per_user: int = Field(default=200, ge=1)
 
     # Per-user quotas (an admin can override them per user).
     quota_active_runs: int = Field(default=5, ge=0)  # queued + running

@@ -24,6 +24,7 @@ from app.models import User
 from app.paths import DataPaths
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
+from app.runs.streams import Streams
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -123,6 +124,13 @@ def get_throttle(request: Request) -> Throttle:
     return throttle
 
 
+def stream_room(request: Request, user: Annotated[User, Depends(get_current_user)]) -> Streams:
+    """The open streams, after checking there is room for one more of this user's (429)."""
+    streams: Streams = request.app.state.streams
+    streams.check_room(user.id)
+    return streams
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PathsDep = Annotated[DataPaths, Depends(get_paths)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -132,3 +140,4 @@ HubDep = Annotated[EventHub, Depends(get_hub)]
 PredictionsDep = Annotated[Predictions, Depends(get_predictions)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+StreamRoom = Annotated[Streams, Depends(stream_room)]

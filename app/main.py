@@ -41,6 +41,7 @@ from app.predictions.predictor import Predictor
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
 from app.runs.state import interrupt_running
+from app.runs.streams import Streams
 from app.security import HostAllowList, SameOrigin, SecurityHeaders
 from app.web import pages
 from app.web import session as web_session
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.local_user = _identity(session, settings)
         app.state.throttle = Throttle()
         app.state.hub = EventHub(engine)
+        per_user = settings.max_streams_per_user if settings.accounts else None
+        app.state.streams = Streams(settings.max_streams, per_user)
         app.state.executor = make_executor(settings, engine)
         app.state.executor.start()
         predictor = Predictor(settings.model_cache_size) if settings.predictors else None

@@ -21,6 +21,7 @@ from app.deps import (
     PredictionsDep,
     SessionDep,
     SettingsDep,
+    StreamRoom,
 )
 from app.models import RunCreate, RunPublic, RunsPublic, RunStatus
 from app.runs import service
@@ -165,13 +166,22 @@ def _existing(run_id: Id, engine: EngineDep, user: CurrentUser) -> int:
     "/{run_id}/events",
     response_class=EventSourceResponse,
     # The errors are JSON, not events; 401 given here too, replacing app/main.py's.
-    responses=described_json({401: "Not signed in (AUTH=accounts)", 404: "No run with this id"}),
+    responses=described_json(
+        {
+            401: "Not signed in (AUTH=accounts)",
+            404: "No run with this id",
+            429: "Too many live streams open (MAX_STREAMS, MAX_STREAMS_PER_USER)",
+        }
+    ),
 )
 async def read_run_events(
     run_id: Annotated[int, Depends(_existing)],
     hub: HubDep,
+    user: CurrentUser,
+    streams: StreamRoom,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID")] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: status, progress, epoch (id = epoch), then done; resumable."""
-    async for event in run_events(hub, run_id, last_event_id or 0):
-        yield event
+    with streams.holding(user.id):
+        async for event in run_events(hub, run_id, last_event_id or 0):
+            yield event

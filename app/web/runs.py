@@ -26,6 +26,7 @@ from app.deps import (
     PathsDep,
     PredictionsDep,
     SessionDep,
+    StreamRoom,
 )
 from app.errors import NotFound
 from app.models import ACTIVE, RunPublic, RunStatus, User
@@ -133,6 +134,7 @@ async def read_live_rows(
     hub: HubDep,
     engine: EngineDep,
     user: CurrentUser,
+    streams: StreamRoom,
     run: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Query(max_length=100)],
 ) -> AsyncIterator[ServerSentEvent]:
     """Rows (HTML) of the given runs as they change, event `run-<id>`; then `done`. Runs
@@ -145,5 +147,6 @@ async def read_live_rows(
     def render(row: RunPublic) -> str:
         return render_fragment("_run_row", {"run": row})
 
-    async for event in live_rows(hub, visible, read, render):
-        yield event
+    with streams.holding(user.id):
+        async for event in live_rows(hub, visible, read, render):
+            yield event
