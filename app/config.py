@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # one predict request
     # Classes in one dataset: a label of 10**9 is a mistake (or an attack), not 10**9 names.
     max_classes: int = Field(default=1000, ge=2)
+    # One dataset import: decoded bytes stored (checked from headers and counts before any
+    # array is allocated), samples, and pixels one image may declare in its header.
+    max_dataset_bytes: int = Field(default=512 * 1024**2, ge=1024)
+    max_dataset_images: int = Field(default=1_000_000, ge=1)
+    max_image_pixels: int = Field(default=40_000_000, ge=1)  # predictions too
+    # Runs: epochs one run may ask for, and runs waiting in the queue server-wide (429).
+    max_epochs: int = Field(default=1000, ge=1)
+    max_queued_runs: int = Field(default=1000, ge=1)
     # The inference process (0: none, predictions answer 503); models it keeps loaded.
     predictors: int = Field(default=1, ge=0, le=1)
     model_cache_size: int = Field(default=8, ge=1)
