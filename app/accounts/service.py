@@ -5,6 +5,7 @@ own account. Another user's token is a 404, like any object that is not yours.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
@@ -15,7 +16,7 @@ from app.accounts.throttle import Throttle
 from app.accounts.tokens import PREFIX_SHOWN, digest, new_secret, new_token
 from app.catalog.problems import invalid
 from app.config import Settings
-from app.errors import Conflict, NotFound, NotSignedIn, TooManyTries
+from app.errors import Conflict, NotFound, NotSignedIn, PreconditionFailed, TooManyTries
 from app.models import (
     ApiToken,
     MeUpdate,
@@ -76,6 +77,8 @@ def create_user(session: Session, body: UserCreate) -> User:
         raise Conflict(f"A user with email {email!r} already exists.")
     local = session.exec(select(User).where(col(User.is_local).is_(True))).first()
     user = local if local is not None and not has_accounts(session) else User(email=email)
+    if user.id is not None:  # the local user's row, changed: an older form of it is stale
+        user.version += 1
     user.sqlmodel_update(
         {
             "email": email,
@@ -222,33 +225,47 @@ def get_user(session: Session, user_id: int) -> User:
 NOT_NULL = ("display_name", "role", "disabled")
 
 
-def update_user(session: Session, admin: User, user_id: int, body: UserUpdate) -> User:
-    """An admin changes a user; a new password or disabling ends that user's sessions."""
-    user = get_user(session, user_id)
+def update_user(
+    session: Session,
+    admin: User,
+    user_id: int,
+    body: UserUpdate,
+    *,
+    versions: list[int] | None = None,
+) -> User:
+    """An admin changes a user if it is still at one of `versions` (None: any); a new password
+    or disabling ends that user's sessions."""
+    get_user(session, user_id)  # 404 before anything else
     changes = body.model_dump(exclude_unset=True)
     for field in NOT_NULL:  # null there means "leave as is" (null quotas mean the default)
         if field in changes and changes[field] is None:
             del changes[field]
-    if user.id == admin.id and (changes.get("disabled") or changes.get("role") == UserRole.MEMBER):
+    if user_id == admin.id and (changes.get("disabled") or changes.get("role") == UserRole.MEMBER):
         raise Conflict("You cannot disable yourself or take away your own admin role.")
     password = changes.pop("password", None)
     if password is not None:
-        user.password_hash = hash_password(password)
-    user.sqlmodel_update(changes)
-    session.add(user)
-    session.commit()
-    session.refresh(user)
+        changes["password_hash"] = hash_password(password)
+    user = _save_user(session, user_id, changes, versions, f"/api/users/{user_id}")
     signed_in.forget_user(user.id)  # role, quotas or the disabled flag take effect now
     if password is not None or user.disabled:
-        assert user.id is not None
-        end_sessions(session, user.id)
+        end_sessions(session, user_id)
     return user
 
 
-def update_me(session: Session, user: User, body: MeUpdate, current: str | None) -> User:
-    """A user's own display name or password (the current one required; other sessions end)."""
+def update_me(
+    session: Session,
+    user: User,
+    body: MeUpdate,
+    current: str | None,
+    *,
+    versions: list[int] | None = None,
+) -> User:
+    """A user's own display name or password (the current one required; other sessions end),
+    if their account is still at one of `versions` (None: any)."""
+    assert user.id is not None
+    changes: dict[str, Any] = {}
     if body.display_name is not None:
-        user.display_name = body.display_name
+        changes["display_name"] = body.display_name
     if body.new_password is not None:
         if not body.current_password or not verify_password(
             body.current_password, user.password_hash
@@ -258,12 +275,43 @@ def update_me(session: Session, user: User, body: MeUpdate, current: str | None)
                 "The current password is wrong, so the password was not changed.",
                 "current_password",
             )
-        user.password_hash = hash_password(body.new_password)
-    session.add(user)
-    session.commit()
-    session.refresh(user)
+        changes["password_hash"] = hash_password(body.new_password)
+    saved = _save_user(session, user.id, changes, versions, "/api/me")
     signed_in.forget_user(user.id)  # the new name shows on the next page, not in 5 s
     if body.new_password is not None:
-        assert user.id is not None
         end_sessions(session, user.id, keep=current)
+    return saved
+
+
+def _save_user(
+    session: Session,
+    user_id: int,
+    changes: dict[str, Any],
+    versions: list[int] | None,
+    url: str,
+) -> User:
+    """Write `changes` and bump the version in one UPDATE, made only while the user is at one
+    of `versions`: of two changes that loaded the same version, one wins and one is a 412."""
+    statement = update(User).where(col(User.id) == user_id)
+    if versions is not None:
+        statement = statement.where(col(User.version).in_(versions))
+    statement = statement.values(version=col(User.version) + 1, **changes)
+    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    user = get_user(session, user_id)
+    session.refresh(user)
+    if not changed:
+        raise _changed_elsewhere(user, versions or [], url)
     return user
+
+
+def _changed_elsewhere(user: User, versions: list[int], url: str) -> PreconditionFailed:
+    current, sent = user.version, ", ".join(f'"{v}"' for v in versions) or "no version"
+    who = "Your account" if url == "/api/me" else f"User {user.id} ({user.email})"
+    return PreconditionFailed(
+        f"{who} changed since it was loaded: If-Match named {sent}, it is now at version "
+        f"{current}. Nothing was saved. Reload it (GET {url}) and make your changes again, "
+        f'or PATCH again with If-Match: "{current}" (or without If-Match) to overwrite it '
+        "with yours.",
+        {"ETag": f'"{current}"'},
+    )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from app.accounts import service
 from app.accounts.quotas import limits, usage
 from app.api.responses import BODY, described
+from app.architectures.service import expected_versions
 from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep, ThrottleDep
 from app.models import MePublic, MeUpdate, SignIn, User, UserPublic
 
 router = APIRouter(tags=["session"])
+IF_MATCH = Header(
+    description='The version loaded, as its ETag ("3"): the change is refused with 412 if your '
+    "account changed since (in another tab, or by an admin). `*` or no If-Match changes it anyway.",
+)
 
 
 @router.post(
@@ -57,8 +62,9 @@ def delete_session(request: Request, session: SessionDep) -> Response:
     return response
 
 
-def _me(session: SessionDep, settings: SettingsDep, user: User) -> MePublic:
+def _me(session: SessionDep, settings: SettingsDep, user: User, response: Response) -> MePublic:
     fresh = session.get(User, user.id) or user
+    response.headers["ETag"] = f'"{fresh.version}"'
     return MePublic(
         **UserPublic.model_validate(fresh).model_dump(),
         usage=usage(session, fresh),
@@ -68,9 +74,12 @@ def _me(session: SessionDep, settings: SettingsDep, user: User) -> MePublic:
 
 
 @router.get("/me", response_model=MePublic, responses=described({401: "Not signed in"}))
-def read_me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Any:
-    """Who is signed in, their role, and what they use against their quotas."""
-    return _me(session, settings, user)
+def read_me(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep, response: Response
+) -> Any:
+    """Who is signed in, their role, and what they use against their quotas; the ETag is the
+    account's version, for If-Match on PATCH."""
+    return _me(session, settings, user, response)
 
 
 @router.patch(
@@ -78,14 +87,26 @@ def read_me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> An
     response_model=MePublic,
     responses=BODY
     | described(
-        {401: "Not signed in", 422: "The body is not valid, or the current password is wrong"}
+        {
+            401: "Not signed in",
+            412: "If-Match names another version: the answer says the current one (its ETag)",
+            422: "The body is not valid, or the current password is wrong",
+        }
     ),
 )
 def update_me(
-    body: MeUpdate, user: CurrentUser, request: Request, session: SessionDep, settings: SettingsDep
+    body: MeUpdate,
+    user: CurrentUser,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, IF_MATCH] = None,
 ) -> Any:
     """Change your display name, or your password (the current one is needed; your other
-    sessions end)."""
+    sessions end); with If-Match, only if your account is still at the version named."""
     fresh = session.get(User, user.id) or user
-    service.update_me(session, fresh, body, request.cookies.get(SESSION_COOKIE))
-    return _me(session, settings, fresh)
+    versions = expected_versions(if_match)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    saved = service.update_me(session, fresh, body, cookie, versions=versions)
+    return _me(session, settings, saved, response)

@@ -38,6 +38,9 @@ class User(UserBase, table=True):
     is_local: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_seen_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # +1 on every change made to the user (not on sign-ins): the ETag of GET and the If-Match
+    # of PATCH, so an admin's form opened earlier cannot silently undo a newer change.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
     @property
     def is_admin(self) -> bool:
@@ -70,6 +73,7 @@ class ApiToken(SQLModel, table=True):
 
 class UserPublic(UserBase):
     id: int
+    version: int
     created_at: UTCDateTime
     last_seen_at: UTCDateTime | None
 

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, field_validator
+from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.api.params import Id
 from app.config import Settings
 from app.deps import CurrentUser, SessionDep, SettingsDep
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import User, UserCreate, UserRole, UserUpdate
 from app.web.forms import GB, blank_is_none, checked, gb_to_bytes
 from app.web.templates import page_or_fragment, render_page, templates
@@ -41,8 +42,13 @@ class UserForm(BaseModel):
     quota_active_runs: int | None = None
     quota_storage_gb: float | None = None
     quota_datasets: int | None = None
+    # The version the form was opened at: a save is refused (412) if someone changed the user
+    # since, so one admin's older form cannot undo another's change. Empty: overwrite.
+    version: int | None = None
 
-    @field_validator("quota_active_runs", "quota_storage_gb", "quota_datasets", mode="before")
+    @field_validator(
+        "quota_active_runs", "quota_storage_gb", "quota_datasets", "version", mode="before"
+    )
     @classmethod
     def _blank_is_default(cls, value: Any) -> Any:
         return blank_is_none(value)
@@ -136,7 +142,23 @@ def update_user_row(
     }
     if form.password:
         fields["password"] = form.password
-    changed = accounts.update_user(session, user, user_id, checked(UserUpdate, fields))
+    body = checked(UserUpdate, fields)
+    versions = None if form.version is None else [form.version]
+    try:
+        changed = accounts.update_user(session, user, user_id, body, versions=versions)
+    except PreconditionFailed as stale:
+        raise _changed_meanwhile(session, user_id, stale) from None
     ended = " and signed out everywhere" if form.password or changed.disabled else ""
     flash = f"Saved {changed.email}{ended}."
     return _changed(request, _context(session, settings, changed), flash)
+
+
+def _changed_meanwhile(session: Session, user_id: int, stale: PreconditionFailed) -> Exception:
+    """The 412 in a person's words: the flash box shows it (static/js/hx-flash.js)."""
+    now = accounts.get_user(session, user_id)
+    return PreconditionFailed(
+        f"Not saved: {now.email} was changed by someone else (another admin, another tab, or "
+        f"themselves) since you opened this form; it is now at version {now.version}. Press "
+        "Change on their row to load what is saved now, then make your changes again.",
+        stale.headers,
+    )
