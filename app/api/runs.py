@@ -30,6 +30,7 @@ from app.runs.stream import run_events
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND = described({404: "No run with this id"})
 CONFLICT = described({409: "Not possible in the run's current status"})
+QUEUE_FULL = described({429: "The server's queue is full (MAX_QUEUED_RUNS); see Retry-After"})
 
 
 @router.post(
@@ -43,7 +44,8 @@ CONFLICT = described({409: "Not possible in the run's current status"})
             409: "Over your quota of queued and running runs (AUTH=accounts)",
             413: "Over your storage quota (AUTH=accounts), or the body over MAX_BODY_BYTES",
         }
-    ),
+    )
+    | QUEUE_FULL,
 )
 def create_run(
     body: RunCreate,
@@ -128,7 +130,9 @@ def cancel_run(run_id: Id, session: SessionDep, executor: ExecutorDep, user: Cur
     return service.cancel_run(session, executor, user, run_id)
 
 
-@router.post("/{run_id}/resume", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
+@router.post(
+    "/{run_id}/resume", response_model=RunPublic, responses=NOT_FOUND | CONFLICT | QUEUE_FULL
+)
 def resume_run(
     run_id: Id,
     session: SessionDep,

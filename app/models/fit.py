@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.models.common import MAX_ID
+
 # Small models are bound by per-step overhead (~6 ms a step for the tutorial's MLP); several
 # steps per compiled call give the same results (up to float rounding) in far less time.
 # Cancellation waits for a call to end, so the automatic setting stays modest.
@@ -39,7 +41,14 @@ class FitSettings(BaseModel):
     """model.fit(epochs=, batch_size=, validation_split=, shuffle=, ...) and callbacks."""
 
     model_config = ConfigDict(extra="forbid")
-    epochs: int = Field(default=10, ge=1, le=10_000)
+    # The budget is the server's MAX_EPOCHS (app/runs/service.py); this bound only keeps the
+    # number within 64 bits, whatever an operator sets.
+    epochs: int = Field(
+        default=10,
+        ge=1,
+        le=MAX_ID,
+        description="At most MAX_EPOCHS, a server setting (1000 unless the operator changed it)",
+    )
     batch_size: int = Field(default=32, ge=1, le=65_536)
     validation_split: float = Field(
         default=0.1,

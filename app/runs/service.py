@@ -18,9 +18,10 @@ from sqlmodel import Session, col, func, select
 from app.accounts import quotas
 from app.accounts.ownership import can_see, visible
 from app.architectures.service import get_architecture
+from app.catalog.problems import invalid
 from app.config import Settings
 from app.datasets.service import get_dataset
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, TooManyTries
 from app.executors import Executor
 from app.interop.run_export import export_run
 from app.models import (
@@ -44,6 +45,7 @@ from app.runs.plan import plan_run
 
 INLINE = "inline"  # the snapshot's name for a stack sent with the run, not saved
 STOP_WAIT_S = 10.0  # a running run stops within a compiled step; wait this long at most
+QUEUE_RETRY_AFTER_S = 30  # a full queue drains as workers take runs: a hint, not a promise
 
 
 def get_run(session: Session, user: User, run_id: int) -> Run:
@@ -137,10 +139,12 @@ def submit_run(
     session: Session, settings: Settings, executor: Executor, user: User, body: RunCreate
 ) -> RunPublic:
     """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
+    _check_epochs(settings, body)
     stack, architecture_id = _stack(session, user, body)
     dataset = get_dataset(session, user, body.dataset_id)
     quotas.check_active_runs(session, settings, user)
     quotas.check_storage(session, settings, user)
+    _check_queue(session, settings)
     if body.compile is not None:
         stack = {**stack, "compile": body.compile}
     plan = plan_run(stack, dataset, body.fit, settings.max_layers, settings.max_params)
@@ -160,13 +164,42 @@ def submit_run(
     assert run.id is not None
     try:  # again, counting this one: two requests at once may both have passed the first check
         quotas.check_active_runs(session, settings, user, counting_new=True)
-    except Conflict:
+        _check_queue(session, settings, counting_new=True)
+    except (Conflict, TooManyTries):
         session.delete(run)
         session.commit()
         raise
     answer = _public(session, run)
     executor.submit(run.id)
     return answer
+
+
+def _check_epochs(settings: Settings, body: RunCreate) -> None:
+    """MAX_EPOCHS: what one run may cost, before anything is looked up or saved."""
+    asked, most = body.fit.epochs, settings.max_epochs
+    if asked > most:
+        raise invalid(
+            ("fit", "epochs"),
+            f"fit.epochs: {asked} asked for; this server trains at most {most} epochs per run "
+            f"(MAX_EPOCHS). Ask for {most} or fewer (early_stopping can end a run sooner), or "
+            "ask the operator to raise MAX_EPOCHS.",
+            "max_epochs",
+            asked,
+        )
+
+
+def _check_queue(session: Session, settings: Settings, counting_new: bool = False) -> None:
+    """MAX_QUEUED_RUNS: room in the server's queue (all users together) for one more run
+    (`counting_new`: the new one is already saved and counted)."""
+    query = select(func.count()).select_from(Run).where(col(Run.status) == RunStatus.QUEUED)
+    queued, most = int(session.exec(query).one()) - counting_new, settings.max_queued_runs
+    if queued >= most:
+        raise TooManyTries(
+            f"The server has {queued} runs waiting in the queue, its limit (MAX_QUEUED_RUNS="
+            f"{most}). Nothing was saved: try again once some have started (see Retry-After), "
+            "or cancel a run of yours that is still queued.",
+            QUEUE_RETRY_AFTER_S,
+        )
 
 
 def cancel_run(session: Session, executor: Executor, user: User, run_id: int) -> RunPublic:
@@ -192,6 +225,7 @@ def resume_run(
     if run.status in RESUMABLE:
         _check_dataset_kept(session, run)
         quotas.check_active_runs(session, settings, user)
+        _check_queue(session, settings)
     if run.status not in RESUMABLE or not state.requeue(session.get_bind(), run_id):  # type: ignore[arg-type]
         raise Conflict(
             f"Run {run_id} is {run.status}; only cancelled or interrupted runs can be resumed."
