@@ -79,6 +79,36 @@ def _identity(session: Session, settings: Settings) -> User | None:
     return local
 
 
+# Middleware answers these before any route runs, where FastAPI cannot see them: declared once
+# here for every operation (a route's own, more specific description is kept).
+REFUSALS = {
+    "400": "The Host header names no host this server answers to (ALLOWED_HOSTS)",
+    "413": "The body is over its cap (MAX_BODY_BYTES, MAX_UPLOAD_BYTES or MAX_IMAGE_BYTES)",
+}
+CROSS_SITE = {"403": "A browser says this change comes from another site (Origin, Sec-Fetch-Site)"}
+
+
+def _declare_refusals(app: FastAPI) -> None:
+    """The OpenAPI document with HostAllowList's 400, BodyLimit's 413 (GETs too) and, on
+    changes, SameOrigin's 403 in every operation, each as the `{"detail": str}` it sends."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()  # FastAPI keeps it as app.openapi_schema: amended once, here
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                refusals = REFUSALS | ({} if method in ("get", "head") else CROSS_SITE)
+                for status, text in refusals.items():
+                    answer = {"description": text, "content": body}
+                    operation["responses"].setdefault(status, answer)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -151,4 +181,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SameOrigin)
     app.add_middleware(HostAllowList, allowed=settings.hosts)
     app.add_middleware(SecurityHeaders)
+    _declare_refusals(app)
     return app

@@ -9,6 +9,7 @@ hold more than a chunk of a large file in memory. Nothing here imports TensorFlo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ class Options:
     image_shape: tuple[int, ...] | None = None  # CSV: treat each row as an image of this shape
     class_names: list[str] | None = None  # IDX, CSV, NPZ: names for labels 0..K-1
     max_classes: int = 1000  # the MAX_CLASSES setting: labels 0..max_classes-1 at most
+    max_bytes: int = 512 * 1024**2  # MAX_DATASET_BYTES: the arrays stored, all splits
+    max_samples: int = 1_000_000  # MAX_DATASET_IMAGES: samples, all splits
+    max_image_pixels: int = 40_000_000  # MAX_IMAGE_PIXELS: one image's header, zip imports
 
 
 @dataclass
@@ -91,6 +95,41 @@ def too_many_classes(where: str, received: str, limit: int) -> DatasetError:
         f"0..{limit - 1:,}; the MAX_CLASSES setting). Check that the labels are class indices "
         f"or names; a server that needs more classes can raise MAX_CLASSES."
     )
+
+
+def check_budget(
+    where: str, count: int, sample_shape: tuple[int, ...], dtype: Any, options: Options
+) -> None:
+    """Refuse, before anything is allocated, an import that would store more samples or bytes
+    than MAX_DATASET_IMAGES and MAX_DATASET_BYTES allow. `count` samples of `sample_shape` in
+    `dtype`, each with an int32 label; counts come from headers, row counts or archive lists,
+    never from decoding."""
+    if count > options.max_samples:
+        raise DatasetError(
+            f"{where} holds {count:,} samples, over the limit of {options.max_samples:,} per "
+            f"dataset (the MAX_DATASET_IMAGES setting). Upload fewer samples, or split them "
+            f"over several datasets.",
+            status=413,
+        )
+    sample = math.prod(sample_shape) * np.dtype(dtype).itemsize
+    total = count * (sample + np.dtype(LABEL_DTYPE).itemsize)
+    if total > options.max_bytes:
+        shape = " x ".join(map(str, sample_shape)) or "1"
+        raise DatasetError(
+            f"{where} would store {count:,} samples of {shape} {np.dtype(dtype).name} = "
+            f"{human_bytes(total)} with the labels, over the limit of "
+            f"{human_bytes(options.max_bytes)} per dataset (the MAX_DATASET_BYTES setting). "
+            f"Upload fewer samples, set a smaller image_size, or store pixels as uint8.",
+            status=413,
+        )
+
+
+def human_bytes(size: int) -> str:
+    """Exact, and readable: "822,083,584 bytes (784.0 MiB)"."""
+    for unit, step in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= step:
+            return f"{size:,} bytes ({size / step:,.1f} {unit})"
+    return f"{size:,} bytes"
 
 
 def default_class_names(count: int, given: list[str] | None, source: str) -> list[str]:

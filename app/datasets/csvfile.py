@@ -24,6 +24,7 @@ from app.datasets.base import (
     Options,
     Parsed,
     Upload,
+    check_budget,
     default_class_names,
     open_split,
     too_many_classes,
@@ -33,6 +34,7 @@ from app.datasets.base import (
 # blocks measured no faster.
 BLOCK_BYTES = 512 << 10
 HEADER_LIMIT = 16 << 20
+LINE_LIMIT = 16 << 20  # one data row, as long as the header may be; numpy needs ~10x
 COMMA, NEWLINE = ord(","), ord("\n")
 # Distinct label texts kept while reading, per class allowed: " 1", "01" and "1.0" are one
 # class, so a few spellings each are honest; millions of distinct labels would fill memory.
@@ -64,13 +66,16 @@ def parse_csv(files: list[Upload], options: Options, out: Path) -> Parsed:
         if count == 0:
             raise DatasetError(f"{name} has a header but no data rows. Add one row per sample.")
         shape = _sample_shape(name, len(table.columns) - 1, options.image_shape)
+        check_budget(name, count, shape, np.uint8, options)  # float32 checked if it widens
         x, y = open_split(out, "train", count, shape, np.uint8)
         codes = np.empty(count, dtype=np.int32)  # per row: its label text's index in `texts`
         texts: dict[bytes, int] = {}
         row = 0
-        for block in _blocks(f, start, end):
+        for block in _blocks(f, start, end, name):
             values, labels = _parse_block(block, row, table)
             if x.dtype == np.uint8 and not _fits_uint8(values):
+                where = f"{name} (it holds values beyond 0..255 or fractions: stored as float32)"
+                check_budget(where, count, shape, np.float32, options)
                 x, y = _widen(out, x, row, shape)
             x[row : row + len(values)] = values.reshape(len(values), *shape)
             codes[row : row + len(values)] = [texts.setdefault(t, len(texts)) for t in labels]
@@ -129,21 +134,32 @@ def _scan(f: BinaryIO, start: int) -> tuple[int, int]:
     return end, rows
 
 
-def _blocks(f: BinaryIO, start: int, end: int) -> Iterator[bytes]:
-    """Pass 2 reads blocks of whole lines, each ending with a newline."""
+def _blocks(f: BinaryIO, start: int, end: int, name: str) -> Iterator[bytes]:
+    """Pass 2 reads blocks of whole lines, each ending with a newline. A line longer than a
+    block is gathered in pieces (joined once: linear time), up to LINE_LIMIT."""
     f.seek(start)
-    left, tail = end - start, b""
+    pieces: list[bytes] = []
+    left, held, line = end - start, 0, 2  # `line`: the first line not yet yielded
     while left > 0:
         chunk = f.read(min(BLOCK_BYTES, left))
         left -= len(chunk)
-        data = tail + chunk
         if left <= 0 or not chunk:
-            yield data + b"\n"
+            yield b"".join([*pieces, chunk, b"\n"])
             return
-        cut = data.rfind(b"\n") + 1
-        tail = data[cut:]
-        if cut:
-            yield data[:cut]
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:  # still inside one long line
+            pieces.append(chunk)
+            held += len(chunk)
+            if held > LINE_LIMIT:
+                raise DatasetError(
+                    f"{name}: line {line} is longer than {LINE_LIMIT >> 20} MiB. A row holds "
+                    f"one sample; check that the file uses newlines between rows."
+                )
+            continue
+        block = b"".join([*pieces, chunk[:cut]])
+        line += block.count(b"\n")
+        yield block
+        pieces, held = [chunk[cut:]], len(chunk) - cut
 
 
 def _sample_shape(name: str, features: int, image_shape: tuple[int, ...] | None) -> tuple[int, ...]:

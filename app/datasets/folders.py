@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from app.datasets.base import LABEL_DTYPE, DatasetError, Options, Parsed, Upload, too_many_classes
+from app.datasets.base import (
+    LABEL_DTYPE,
+    DatasetError,
+    Options,
+    Parsed,
+    Upload,
+    check_budget,
+    too_many_classes,
+)
 from app.datasets.images import DecompressionBomb, decode_image
 from app.paths import split_files
 
@@ -29,7 +37,9 @@ MAX_TOTAL_BYTES = 4 * 1024**3  # declared uncompressed size of all entries toget
 MAX_ENTRY_BYTES = 64 * 1024**2  # one file; far above any training image
 MAX_RATIO = 200  # deflate reaches about 1000:1 on zeros, real images stay far below 200:1
 RATIO_FLOOR_BYTES = 10 * 1024**2  # small files of flat colour compress well honestly
-MAX_DECODED_BYTES = 8 * 1024**3  # the decoded arrays, on disk
+# Without an image_size, the first image sets the size of all, up to this many pixels a side
+# (the most image_size may ask for); a larger one is scaled down to fit, keeping its shape.
+MAX_SIDE = 1024
 MAX_SKIPS_LISTED = 1_000  # a Mac zip adds one __MACOSX entry per file; count the rest
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -67,6 +77,12 @@ def parse_folders(files: list[Upload], options: Options, out: Path) -> Parsed:
         if len(plan.folders) > options.max_classes:  # before one image is decoded
             found = f"{len(plan.folders):,} class folders"
             raise too_many_classes(zip_name, found, options.max_classes)
+        images = sum(len(v) for v in plan.folders.values())
+        if options.image_size is not None:  # else checked at the first image, which sets it
+            channels = 1 if options.color_mode == "grayscale" else 3
+            check_budget(zip_name, images, (*options.image_size, channels), np.uint8, options)
+        elif images > options.max_samples:
+            check_budget(zip_name, images, (), np.uint8, options)
         return _decode_all(archive, plan, options, out, zip_name)
 
 
@@ -168,6 +184,7 @@ def _load(
     size: tuple[int, int] | None,
     mode: str | None,
     zip_name: str,
+    max_pixels: int,
 ) -> tuple[np.ndarray, dict[str, Any]] | str:
     """One entry's pixels, or why it is skipped. Its header was checked, but headers lie:
     never read more than it declared. A bomb is not skipped but fails the upload: an image
@@ -190,7 +207,7 @@ def _load(
             f"bytes its header declares (limit {MAX_ENTRY_BYTES:,}). Create the zip again."
         )
     try:
-        return decode_image(data, info.filename, size, mode)
+        return decode_image(data, info.filename, size, mode, max_pixels=max_pixels, fit=MAX_SIDE)
     except DecompressionBomb:
         raise
     except DatasetError as error:  # not an image, or a broken one
@@ -208,14 +225,15 @@ def _decode_all(
     try:
         for label, entries in enumerate(plan.folders.values()):
             for info in entries:
-                decoded = _load(archive, info, size, mode, zip_name)
+                decoded = _load(archive, info, size, mode, zip_name, options.max_image_pixels)
                 if isinstance(decoded, str):
                     plan.skipped.append(_skip(info, decoded))
                     continue
                 pixels, report = decoded
                 if samples is None:  # the first image sets the size and colour of all
                     size, mode = (pixels.shape[0], pixels.shape[1]), report["color_mode"]
-                    samples = _Samples(out, capacity, pixels.shape, zip_name)
+                    check_budget(zip_name, capacity, pixels.shape, np.uint8, options)
+                    samples = _Samples(out, capacity, pixels.shape)
                 samples.add(pixels, label)
                 counts[label] += 1
                 resized += report["resized_to"] is not None
@@ -253,14 +271,7 @@ _EMPTY_CLASS = "class folder with no image that could be read; left out of the c
 class _Samples:
     """Decoded images, written to disk as they come, so a large zip never sits in memory."""
 
-    def __init__(self, out: Path, capacity: int, shape: tuple[int, ...], zip_name: str) -> None:
-        total = capacity * int(np.prod(shape))
-        if total > MAX_DECODED_BYTES:
-            raise DatasetError(
-                f"{zip_name} would decode to {capacity:,} images of {' x '.join(map(str, shape))}"
-                f" = {total:,} bytes, over the limit of {MAX_DECODED_BYTES:,}. Set a smaller "
-                "image_size, or upload fewer images."
-            )
+    def __init__(self, out: Path, capacity: int, shape: tuple[int, ...]) -> None:
         self.partial = out / "x_train.partial.npy"
         self.x = np.lib.format.open_memmap(self.partial, "w+", np.uint8, (capacity, *shape))
         self.labels: list[int] = []

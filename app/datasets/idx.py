@@ -23,6 +23,7 @@ from app.datasets.base import (
     Options,
     Parsed,
     Upload,
+    check_budget,
     default_class_names,
     open_split,
     too_many_classes,
@@ -75,6 +76,9 @@ def parse_idx(files: list[Upload], options: Options, out: Path) -> Parsed:
         raise DatasetError(f"Received {len(files)} file(s) ({names}); {NEED_FILES}.")
     pairs = _pair([_read_header(f) for f in files])
     _check_pairs(pairs)
+    count = sum(images.dims[0] for images, _ in pairs.values())
+    names = " and ".join(images.name for images, _ in pairs.values())
+    check_budget(names, count, pairs["train"][0].dims[1:], np.uint8, options)
     for header in (h for pair in pairs.values() for h in pair):
         _check_size(header)  # before the headers' sizes are trusted to allocate the output
     splits, top = {}, 0

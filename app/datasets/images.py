@@ -45,11 +45,16 @@ def decode_image(
     size: tuple[int, int] | None = None,
     mode: str | None = None,
     matte: str = "white",
+    *,
+    max_pixels: int = MAX_PIXELS,
+    fit: int | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """(H, W, C) uint8 pixels, C = 1 for "grayscale" and 3 for "rgb", and what was done.
 
-    `size` is (height, width) to resize to (bilinear); None keeps the image's own size.
-    `mode` None keeps grayscale images grayscale and makes everything else RGB.
+    `size` is (height, width) to resize to (bilinear); None keeps the image's own size, or,
+    with `fit`, scales it down to at most `fit` pixels a side, keeping its shape. `mode` None
+    keeps grayscale images grayscale and makes everything else RGB. `max_pixels` is the most
+    the header may declare (MAX_IMAGE_PIXELS), checked before any pixel is decoded.
     """
     _check_request(size, mode)
     with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
@@ -58,7 +63,7 @@ def decode_image(
         # (odd EXIF, odd palettes) are about the file, not our code: they go into the report.
         warnings.simplefilter("always")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        img, info = _open_and_load(data, name, size)
+        img, info, size = _open_and_load(data, name, size, max_pixels, fit)
         img = _to_mode(img, mode, info, matte)
         if size is not None and (img.height, img.width) != tuple(size):
             img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
@@ -84,20 +89,24 @@ def _check_request(size: tuple[int, int] | None, mode: str | None) -> None:
 
 
 def _open_and_load(
-    data: bytes, name: str, size: tuple[int, int] | None = None
-) -> tuple[Image.Image, dict[str, Any]]:
-    with _decoding(name, _looks_like(data)):
+    data: bytes, name: str, size: tuple[int, int] | None, max_pixels: int, fit: int | None
+) -> tuple[Image.Image, dict[str, Any], tuple[int, int] | None]:
+    """The decoded image, what was found, and the size to resize it to (if any)."""
+    with _decoding(name, max_pixels, _looks_like(data)):
         # `formats` keeps the bytes away from every other decoder PIL has.
         img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     if img.format not in _ACCEPTED:
         raise DatasetError(f"not an image: {name!r} is {img.format}; {_WANTED}", status=415)
     width, height = img.size
-    if width * height > MAX_PIXELS:  # Image.open read only the header: nothing decoded yet
+    if width * height > max_pixels:  # Image.open read only the header: nothing decoded yet
         raise DecompressionBomb(
             f"decompression bomb: {name!r} header says {width} x {height} = "
-            f"{width * height:,} pixels, over the cap of {MAX_PIXELS:,}. Scale the image "
-            "down before uploading it."
+            f"{width * height:,} pixels, over the cap of {max_pixels:,} (the MAX_IMAGE_PIXELS "
+            "setting). Scale the image down before uploading it."
         )
+    if size is None and fit is not None and max(width, height) > fit:
+        scale = fit / max(width, height)
+        size = (max(1, round(height * scale)), max(1, round(width * scale)))
     info: dict[str, Any] = {
         "format": img.format,
         "original_size": [height, width],
@@ -113,12 +122,12 @@ def _open_and_load(
         # Rotated photos swap axes, so ask for the larger side both ways.
         side = max(size)
         img.draft(img.mode, (side * 2, side * 2))
-    with _decoding(name):
+    with _decoding(name, max_pixels):
         img.load()  # GIF and WebP: the first frame only
         if img.getexif().get(_ORIENTATION, 1) in range(2, 9):
             ImageOps.exif_transpose(img, in_place=True)
             info["exif_transposed"] = True
-    return img, info
+    return img, info, size
 
 
 _WANTED = "upload PNG, JPEG, BMP, GIF or WebP files."
@@ -133,15 +142,15 @@ def _looks_like(data: bytes) -> str | None:
 
 
 @contextmanager
-def _decoding(name: str, promised: str | None = None) -> Iterator[None]:
+def _decoding(name: str, max_pixels: int, promised: str | None = None) -> Iterator[None]:
     """PIL's errors, as answers to the user. Hostile bytes make PIL's parsers raise nearly
     any exception type, so everything not ours is read as a corrupt file, not a crash."""
     try:
         yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise DecompressionBomb(
-            f"decompression bomb: {name!r}: {error} The cap here is {MAX_PIXELS:,} pixels; "
-            "scale the image down before uploading it."
+            f"decompression bomb: {name!r}: {error} The cap here is {max_pixels:,} pixels "
+            "(MAX_IMAGE_PIXELS); scale the image down before uploading it."
         ) from None
     except DatasetError:
         raise

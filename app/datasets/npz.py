@@ -1,28 +1,40 @@
 """NumPy .npz uploads, laid out as keras.datasets returns them.
 
-Keys x_train/y_train (plus optional x_test/y_test), or x/y. Arrays load with
-allow_pickle=False, always: unpickling an upload would run its code. The zip's declared sizes
-are checked before any array is read, so a zip bomb is refused unopened. An .npz member cannot
-be streamed, so arrays load whole; MAX_UNCOMPRESSED bounds how much that can be.
+Keys x_train/y_train (plus optional x_test/y_test), or x/y. Object arrays are refused
+unread: unpickling an upload would run its code. The zip's declared sizes are checked before
+any array is read, so a zip bomb is refused unopened; then every member's .npy header (shape,
+dtype, order) is read and checked against the size the zip declares for it, and the dataset's
+stored size against MAX_DATASET_BYTES, before any data. x streams from the zip into its .npy a
+block of samples at a time (a Fortran-ordered x is read whole: its samples are not
+contiguous); the labels, small beside x, are read whole.
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from app.datasets.base import (
+    LABEL_DTYPE,
     DatasetError,
     Options,
     Parsed,
     Upload,
+    check_budget,
     default_class_names,
-    save_split,
+    human_bytes,
     too_many_classes,
 )
+from app.datasets.npyio import BLOCK_BYTES, NpyWriter
+from app.paths import split_files
 
 MAX_UNCOMPRESSED = 4 * 1024**3  # all members together, as the zip declares them
 MAX_RATIO = 200  # deflate on real data rarely passes 20x; a zip bomb reaches 1000x
@@ -33,7 +45,25 @@ LAYOUTS = (
     "x_train and y_train, plus optionally x_test and y_test (as keras.datasets returns them), "
     "or x and y. Save them with np.savez(path, x_train=x_train, y_train=y_train, ...)"
 )
-Split = tuple[np.ndarray, np.ndarray]
+NPY_MAGIC = b"\x93NUMPY"
+MAX_HEADER_BYTES = 10_000  # np.load's own limit on a .npy header
+
+
+@dataclass(frozen=True)
+class Member:
+    """One array of the archive, as its .npy header describes it; nothing read beyond."""
+
+    key: str
+    where: str  # '"x_train" in "mnist.npz"', for messages
+    info: zipfile.ZipInfo
+    shape: tuple[int, ...]
+    fortran: bool
+    dtype: np.dtype
+    header_bytes: int
+
+    @property
+    def data_bytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
 
 
 def parse_npz(files: list[Upload], options: Options, out: Path) -> Parsed:
@@ -46,23 +76,172 @@ def parse_npz(files: list[Upload], options: Options, out: Path) -> Parsed:
         )
     name = f'"{files[0].filename}"' if files[0].filename else "the uploaded file"
     _check_archive(files[0].path, name)
-    with np.load(files[0].path, allow_pickle=False) as archive:
-        keys = _split_keys(list(archive.files), name)
-        loaded = {s: (_read(archive, xk, name), _read(archive, yk, name)) for s, (xk, yk) in keys}
-    splits: dict[str, Split] = {}
-    for split, (x_key, y_key) in keys:
-        x = _features(loaded[split][0], f'"{x_key}" in {name}')
-        y = _label_vector(loaded[split][1], f'"{y_key}" in {name}')
-        if len(x) != len(y):
-            raise DatasetError(
-                f'"{x_key}" has {len(x)} samples but "{y_key}" has {len(y)} labels in {name}; '
-                "every sample needs exactly one label."
-            )
-        splits[split] = (x, y)
-    _check_sample_shapes(splits, name)
-    labels, class_names = _class_indices(splits, dict(keys), options, name)
-    counts = {split: save_split(out, split, x, labels[split]) for split, (x, _) in splits.items()}
+    with zipfile.ZipFile(files[0].path) as archive:
+        infos = {_key(i.filename): i for i in archive.infolist() if not i.is_dir()}
+        keys = _split_keys(list(infos), name)
+        members = {k: _member(archive, infos[k], k, name) for _, pair in keys for k in pair}
+        xs = {split: _x_member(members[x_key]) for split, (x_key, _) in keys}
+        _check_sample_shapes(xs, name)
+        for _, (x_key, y_key) in keys:
+            samples, given = members[x_key].shape[0], _label_count(members[y_key])
+            if samples != given:
+                raise DatasetError(
+                    f'"{x_key}" has {samples} samples but "{y_key}" has {given} labels in '
+                    f"{name}; every sample needs exactly one label."
+                )
+        count = sum(m.shape[0] for m, _ in xs.values())
+        sample_shape, stored = xs["train"][0].shape[1:], xs["train"][1]
+        check_budget(name, count, sample_shape, stored, options)
+        ys = {s: _label_vector(_read_whole(archive, members[yk], options), members[yk].where)
+              for s, (_, yk) in keys}  # fmt: skip
+        labels, class_names = _class_indices(ys, dict(keys), options, name)
+        counts = {}
+        for split, (member, dtype) in xs.items():
+            counts[split] = _copy_x(archive, member, dtype, out, split)
+            np.save(split_files(out, split)[1], labels[split].astype(LABEL_DTYPE, copy=False))
     return Parsed(counts, class_names)
+
+
+def _key(filename: str) -> str:
+    """np.load's name for a member: its file name without ".npy"."""
+    return filename.removesuffix(".npy")
+
+
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, name: str) -> Member:
+    """A member's .npy header, checked against the size the zip declares for the member."""
+    where = f'"{key}" in {name}'
+    with _reading(where), archive.open(info) as f:
+        if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            raise DatasetError(f"{where} is not a .npy array; save it with np.savez.")
+        version = (f.read(1) or b"\0")[0], (f.read(1) or b"\0")[0]
+        if version == (1, 0):
+            header = np.lib.format.read_array_header_1_0(f, max_header_size=MAX_HEADER_BYTES)
+        elif version == (2, 0):
+            header = np.lib.format.read_array_header_2_0(f, max_header_size=MAX_HEADER_BYTES)
+        else:
+            raise DatasetError(
+                f"{where} is a .npy file of format version {version[0]}.{version[1]}, which "
+                f"this server does not read; save it with np.savez from NumPy 1.9 or later."
+            )
+        shape, fortran, dtype = header
+        offset = f.tell()
+    if dtype.hasobject:
+        raise DatasetError(
+            f"{where} is an object (pickled) array; these are refused for safety, since "
+            "loading one can run code. Save plain numeric arrays instead, e.g. "
+            "np.asarray(x, dtype='float32'), and labels as integers or strings."
+        )
+    member = Member(key, where, info, tuple(shape), bool(fortran), dtype, offset)
+    held = info.file_size - offset
+    if any(d < 0 for d in member.shape) or member.data_bytes != held:
+        raise DatasetError(
+            f"{where} is damaged: its header says shape {member.shape} of {dtype} = "
+            f"{member.data_bytes:,} bytes (negative sizes are never valid), but the member "
+            f"holds {held:,} bytes of data. Save it again with np.savez."
+        )
+    return member
+
+
+def _x_member(member: Member) -> tuple[Member, np.dtype]:
+    """x's member, and the dtype it is stored in (refusals from the header alone)."""
+    where, shape, dtype = member.where, member.shape, member.dtype
+    if math.prod(shape) == 0:
+        raise DatasetError(f"{where} is empty (shape {shape}); it needs at least one sample.")
+    if len(shape) < 2:
+        raise DatasetError(
+            f"{where} has shape {shape}, but one sample must be at least a vector: x needs "
+            "shape (n, features...). Reshape it, e.g. x.reshape(len(x), -1)."
+        )
+    if dtype.kind == "b":
+        return member, np.dtype(np.uint8)
+    if dtype.kind not in "uif":
+        raise DatasetError(
+            f"{where} holds {dtype} values; x must be integers, floats or booleans, not "
+            "strings, complex numbers or records. Convert it, e.g. x.astype('float32')."
+        )
+    native = dtype.newbyteorder("=")
+    return member, native if native in KEPT_DTYPES else np.dtype(np.float32)
+
+
+def _label_count(member: Member) -> int:
+    if math.prod(member.shape) == 0:
+        raise DatasetError(
+            f"{member.where} is empty (shape {member.shape}); it needs one label per sample."
+        )
+    return member.shape[0] if member.shape else 1
+
+
+@contextmanager
+def _reading(where: str) -> Iterator[None]:
+    """zipfile's and the .npy reader's errors on damaged bytes, as answers to the user."""
+    try:
+        yield
+    except DatasetError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        raise DatasetError(f"{where} is damaged ({error}). Save it again.") from None
+
+
+def _read_exactly(f: IO[bytes], size: int, member: Member) -> bytes:
+    data = f.read(size)
+    if len(data) != size:
+        raise DatasetError(f"{member.where} is damaged (it ends early). Save it again.")
+    return data
+
+
+def _read_whole(archive: zipfile.ZipFile, member: Member, options: Options) -> np.ndarray:
+    """A (label) array read whole; labels are small beside x, but bounded all the same."""
+    if member.data_bytes > options.max_bytes:
+        raise DatasetError(
+            f"{member.where} holds {human_bytes(member.data_bytes)} of labels, over the "
+            f"limit of {human_bytes(options.max_bytes)} per dataset (the MAX_DATASET_BYTES "
+            "setting). Save integer labels of shape (n,).",
+            status=413,
+        )
+    with _reading(member.where), archive.open(member.info) as f:
+        f.read(member.header_bytes)
+        data = _read_exactly(f, member.data_bytes, member)
+        f.read(1)  # past the end: zipfile checks the member's CRC
+    return _shaped(data, member)
+
+
+def _shaped(data: bytes, member: Member) -> np.ndarray:
+    flat = np.frombuffer(data, dtype=member.dtype)
+    if member.fortran:
+        return flat.reshape(member.shape[::-1]).T
+    return flat.reshape(member.shape)
+
+
+def _blocks(archive: zipfile.ZipFile, member: Member) -> Iterator[np.ndarray]:
+    """x's samples in order, a block at a time, read as they are needed."""
+    count, sample = member.shape[0], member.shape[1:]
+    per_row = math.prod(sample) * member.dtype.itemsize
+    rows = max(1, BLOCK_BYTES // max(1, per_row))
+    with _reading(member.where), archive.open(member.info) as f:
+        f.read(member.header_bytes)
+        if member.fortran:  # column-major: a sample's values are spread over the whole file
+            whole = _shaped(_read_exactly(f, member.data_bytes, member), member)
+            for start in range(0, count, rows):
+                yield whole[start : start + rows]
+        else:
+            for start in range(0, count, rows):
+                n = min(rows, count - start)
+                data = _read_exactly(f, n * per_row, member)
+                yield np.frombuffer(data, dtype=member.dtype).reshape(n, *sample)
+        f.read(1)  # past the end: zipfile checks the member's CRC
+
+
+def _copy_x(
+    archive: zipfile.ZipFile, member: Member, dtype: np.dtype, out: Path, split: str
+) -> int:
+    """Stream x into x_<split>.npy in the stored dtype; returns the number of samples."""
+    writer = NpyWriter(split_files(out, split)[0], member.shape, dtype)
+    try:
+        for block in _blocks(archive, member):
+            writer.write(_features(block, member.where, dtype))
+    finally:
+        writer.file.close()
+    return member.shape[0]
 
 
 def _check_archive(path: Path, name: str) -> None:
@@ -121,43 +300,11 @@ def _split_keys(found: list[str], name: str) -> list[tuple[str, tuple[str, str]]
     return keys
 
 
-def _read(archive: np.lib.npyio.NpzFile, key: str, name: str) -> np.ndarray:
-    try:
-        array = archive[key]
-    except ValueError as error:
-        if "allow_pickle" not in str(error):
-            raise DatasetError(f'"{key}" in {name} cannot be read: {error}.') from error
-        raise DatasetError(
-            f'"{key}" in {name} is an object (pickled) array; these are refused for safety, '
-            "since loading one can run code. Save plain numeric arrays instead, e.g. "
-            "np.asarray(x, dtype='float32'), and labels as integers or strings."
-        ) from error
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-        raise DatasetError(f'"{key}" in {name} is damaged ({error}). Save it again.') from error
-    if not isinstance(array, np.ndarray):
-        raise DatasetError(f'"{key}" in {name} is not a .npy array; save it with np.savez.')
-    return array
-
-
-def _features(x: np.ndarray, where: str) -> np.ndarray:
-    """x in a dtype Keras trains on without surprises: small types kept, wide ones float32."""
-    if x.size == 0:
-        raise DatasetError(f"{where} is empty (shape {x.shape}); it needs at least one sample.")
-    if x.ndim < 2:
-        raise DatasetError(
-            f"{where} has shape {x.shape}, but one sample must be at least a vector: x needs "
-            "shape (n, features...). Reshape it, e.g. x.reshape(len(x), -1)."
-        )
-    if x.dtype.kind == "b":
-        return x.astype(np.uint8)
-    if x.dtype.kind not in "uif":
-        raise DatasetError(
-            f"{where} holds {x.dtype} values; x must be integers, floats or booleans, not "
-            "strings, complex numbers or records. Convert it, e.g. x.astype('float32')."
-        )
-    native = x.dtype.newbyteorder("=")
-    if native in KEPT_DTYPES:
-        return x.astype(native, copy=False)
+def _features(x: np.ndarray, where: str, stored: np.dtype) -> np.ndarray:
+    """A block of x in its stored dtype: small types kept, wide ones float32 when every value
+    fits (checked block by block, before the block is written)."""
+    if x.dtype.kind == "b" or x.dtype.newbyteorder("=") in KEPT_DTYPES:
+        return x.astype(stored, copy=False)
     low: float
     high: float
     if x.dtype.kind == "f":  # inf and nan survive the cast; only finite values can overflow
@@ -215,9 +362,9 @@ def _from_one_hot(y: np.ndarray, where: str) -> np.ndarray:
     return y.argmax(axis=1)
 
 
-def _check_sample_shapes(splits: dict[str, Split], name: str) -> None:
-    if "test" in splits and splits["train"][0].shape[1:] != splits["test"][0].shape[1:]:
-        train, test = splits["train"][0].shape[1:], splits["test"][0].shape[1:]
+def _check_sample_shapes(xs: dict[str, tuple[Member, np.dtype]], name: str) -> None:
+    if "test" in xs and xs["train"][0].shape[1:] != xs["test"][0].shape[1:]:
+        train, test = xs["train"][0].shape[1:], xs["test"][0].shape[1:]
         raise DatasetError(
             f'"x_train" samples have shape {train} but "x_test" samples have shape {test} in '
             f"{name}; both splits must hold samples of the same shape."
@@ -225,22 +372,22 @@ def _check_sample_shapes(splits: dict[str, Split], name: str) -> None:
 
 
 def _class_indices(
-    splits: dict[str, Split], keys: dict[str, tuple[str, str]], options: Options, name: str
+    ys: dict[str, np.ndarray], keys: dict[str, tuple[str, str]], options: Options, name: str
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     """Labels as indices 0..K-1 and the K class names, for every split together."""
     given = options.class_names
-    strings = {split for split, (_, y) in splits.items() if y.dtype.kind == "U"}
-    if strings and len(strings) != len(splits):
+    strings = {split for split, y in ys.items() if y.dtype.kind == "U"}
+    if strings and len(strings) != len(ys):
         raise DatasetError(
             f'"y_train" and "y_test" in {name} mix string and numeric labels; use one kind.'
         )
     cap = options.max_classes
     if strings:
-        names = given or _distinct_strings(splits, keys, name, cap)
-        indices = {s: _index_strings(y, names, keys[s][1], name) for s, (_, y) in splits.items()}
+        names = given or _distinct_strings(ys, keys, name, cap)
+        indices = {s: _index_strings(y, names, keys[s][1], name) for s, y in ys.items()}
         return indices, list(names)
     limit = min(len(given), cap) if given else cap
-    for split, (_, y) in splits.items():
+    for split, y in ys.items():
         bad = np.flatnonzero((y < 0) | (y >= limit))  # before any list of names is made
         if not bad.size:
             continue
@@ -249,17 +396,16 @@ def _class_indices(
             raise DatasetError(_out_of_range(value, index, key, name, given))
         where = f'"{key}" in {name}, index {index}'
         raise too_many_classes(where, f"label {value!r} is too large", cap)
-    top = max(int(y.max()) for _, y in splits.values())
-    labels = {split: y for split, (_, y) in splits.items()}
-    return labels, default_class_names(top + 1, given, name)
+    top = max(int(y.max()) for y in ys.values())
+    return ys, default_class_names(top + 1, given, name)
 
 
 def _distinct_strings(
-    splits: dict[str, Split], keys: dict[str, tuple[str, str]], name: str, cap: int
+    ys: dict[str, np.ndarray], keys: dict[str, tuple[str, str]], name: str, cap: int
 ) -> list[str]:
     """The string labels of all splits, sorted: the class names, MAX_CLASSES at most."""
     found: set[str] = set()
-    for split, (_, y) in splits.items():
+    for split, y in ys.items():
         found.update(str(v) for v in np.unique(y))
         if len(found) > cap:
             where = f'"{keys[split][1]}" in {name}'

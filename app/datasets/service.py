@@ -88,7 +88,13 @@ def _with_limits(options: Options, settings: Settings) -> Options:
         error = too_many_classes("class_names", f"{len(names):,} names", settings.max_classes)
         error.field = "class_names"
         raise error
-    return dataclasses.replace(options, max_classes=settings.max_classes)
+    return dataclasses.replace(
+        options,
+        max_classes=settings.max_classes,
+        max_bytes=settings.max_dataset_bytes,
+        max_samples=settings.max_dataset_images,
+        max_image_pixels=settings.max_image_pixels,
+    )
 
 
 def _save_uploads(files: list[tuple[str | None, BinaryIO]], work: Path) -> list[Upload]:

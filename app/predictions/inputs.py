@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.datasets.base import DatasetError
-from app.datasets.images import decode_image
+from app.datasets.images import MAX_PIXELS, decode_image
 from app.datasets.samples import png_data_url
 
 
@@ -50,12 +50,13 @@ def to_model_input(
     prep: dict[str, Any],
     invert: str,
     twin_axes: tuple[int, ...] | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """(one model input, float32 without the batch axis; a report of what was done)."""
     size, mode, sample_shape = image_geometry(prep)
     # A transparent background becomes the dataset's own background (black for MNIST).
     matte = "black" if prep.get("background") == "dark" else "white"
-    pixels, report = decode_image(data, name, size, mode, matte)
+    pixels, report = decode_image(data, name, size, mode, matte, max_pixels=max_pixels)
     light_upload = _border_mean(pixels) > 127.5
     dark_dataset = prep.get("background") == "dark"
     flip = invert == "true" or (

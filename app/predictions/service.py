@@ -128,7 +128,16 @@ class Predictions:
                 f"{len(images)} images in one request; the limit is {most} "
                 f"(MAX_IMAGES_PER_REQUEST). Send them in several requests."
             )
-        pixels = await self.decoding.run(_declared_total, [image.data for image in images])
+        declared = await self.decoding.run(_declared, [image.data for image in images])
+        each = self.settings.max_image_pixels
+        for image, pixels in zip(images, declared, strict=True):
+            if pixels > each:
+                raise TooLarge(
+                    f"{image.filename or 'image'!r} declares {pixels:,} pixels; the limit is "
+                    f"{each:,} per image (MAX_IMAGE_PIXELS). Scale it down: the model sees "
+                    f"small images anyway."
+                )
+        pixels = sum(declared)
         budget = self.settings.max_request_pixels
         if pixels > budget:
             raise TooLarge(
@@ -142,7 +151,8 @@ class Predictions:
         if not image.data:
             raise DatasetError(f"{name!r} is empty (0 bytes).", field="file")
         axes = run.preprocessing.get("twin_axes")
-        args = (image.data, name, run.preprocessing, invert, tuple(axes) if axes else None)
+        twin = tuple(axes) if axes else None
+        args = (image.data, name, run.preprocessing, invert, twin, self.settings.max_image_pixels)
         return await self.decoding.run(to_model_input, *args)
 
     def close(self) -> None:
@@ -160,5 +170,5 @@ class Predictions:
         return text
 
 
-def _declared_total(datas: list[bytes]) -> int:
-    return sum(declared_pixels(data) for data in datas)
+def _declared(datas: list[bytes]) -> list[int]:
+    return [declared_pixels(data) for data in datas]

@@ -307,13 +307,13 @@ def test_no_readable_image_at_all(tmp_path: Path) -> None:
     assert "'b/0.png': truncated or corrupt image" in error.message
 
 
-def test_decoded_size_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(folders, "MAX_DECODED_BYTES", 1_000)
+def test_decoded_size_over_the_limit(tmp_path: Path) -> None:
     entries: dict[str | zipfile.ZipInfo, bytes] = {"a/0.png": good(), "b/0.png": good()}
     out = tmp_path / "out"
-    error = refusal(write_zip(tmp_path / "wide.zip", entries), out)
-    assert "would decode to 2 images of 28 x 28 x 1 = 1,568 bytes" in error.message
-    assert "over the limit of 1,000" in error.message and list(out.iterdir()) == []
+    error = refusal(write_zip(tmp_path / "wide.zip", entries), out, max_bytes=1_500)
+    assert error.status == 413 and "MAX_DATASET_BYTES" in error.message
+    assert "would store 2 samples of 28 x 28 x 1 uint8 = 1,576 bytes" in error.message
+    assert "over the limit of 1,500 bytes" in error.message and list(out.iterdir()) == []
 
 
 def test_a_decompression_bomb_image_refuses_the_whole_zip(tmp_path: Path) -> None:

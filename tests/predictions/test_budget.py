@@ -31,7 +31,8 @@ DIGIT = encode(np.zeros((8, 8), np.uint8))
 @pytest.fixture
 def small_budget(tmp_path: Path) -> Iterator[tuple[TestClient, int]]:
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0,
-                        max_images_per_request=4, max_request_pixels=1_000_000)  # fmt: skip
+                        max_images_per_request=4, max_request_pixels=1_000_000,
+                        max_image_pixels=500_000)  # fmt: skip
     with TestClient(create_app(settings)) as client:
         queued = client.post("/api/runs", json={"architecture": mlp([8, 8]), "dataset_id": 1})
         run_id = queued.json()["id"]
@@ -66,11 +67,21 @@ def test_declared_pixels_over_the_request_budget_are_413_before_decoding(small_b
     client, run_id = small_budget
     decoded = []
     monkeypatch.setattr(prediction_service, "to_model_input", lambda *a: decoded.append(a))
-    big = png_header(800, 800)  # a few hundred bytes that declare 640,000 pixels
-    answer = predict(client, run_id, big, big)
+    big = png_header(600, 600)  # a few hundred bytes that declare 360,000 pixels
+    answer = predict(client, run_id, big, big, big)
     assert answer.status_code == 413
-    assert "declare 1,280,000 pixels in all; the limit is 1,000,000" in answer.text
+    assert "declare 1,080,000 pixels in all; the limit is 1,000,000" in answer.text
     assert decoded == []
+
+
+def test_one_image_over_max_image_pixels_is_413_before_decoding(small_budget, monkeypatch):
+    client, run_id = small_budget
+    decoded = []
+    monkeypatch.setattr(prediction_service, "to_model_input", lambda *a: decoded.append(a))
+    answer = predict(client, run_id, DIGIT, png_header(1000, 600))
+    assert answer.status_code == 413, answer.text
+    assert "'1.png' declares 600,000 pixels; the limit is 500,000 per image" in answer.text
+    assert "MAX_IMAGE_PIXELS" in answer.text and decoded == []
 
 
 def test_images_are_decoded_off_the_event_loop(small_budget, monkeypatch):
