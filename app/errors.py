@@ -5,16 +5,20 @@ same decision reads the same from a route, a page or a test. Bad input is FastAP
 shape with `loc` starting at "body".
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from app.catalog import Invalid
 from app.datasets.base import DatasetError
+from app.storage import TEMPORARY_FOLDER, disk_full_message, is_disk_full, writing
 
 
 class ServiceError(Exception):
@@ -85,6 +89,21 @@ class Failed(ServiceError):
     status = 500
 
 
+class InsufficientStorage(ServiceError):
+    """The server's disk (or quota) is full: what the request had to write was not kept."""
+
+    status = 507
+
+
+@contextmanager
+def disk_full_is_507(what: str, where: str = "DATA_DIR") -> Iterator[None]:
+    """Inside it (or the function it decorates), a write that finds the disk full raises
+    InsufficientStorage naming `what` and `where`; the caller's own clean-up (a `finally`, a
+    rollback) has run by then."""
+    with writing(what, where, raise_as=InsufficientStorage):
+        yield
+
+
 async def service_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, NotSignedIn) and _is_page(request):
@@ -144,6 +163,9 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     if exc.status_code != 400:
         return await http_exception_handler(request, exc)
     cause = exc.__cause__
+    if is_disk_full(cause):  # spooling an uploaded file to a temporary file
+        msg = disk_full_message("the uploaded body", TEMPORARY_FOLDER)
+        return JSONResponse({"detail": msg}, status_code=InsufficientStorage.status)
     if isinstance(cause, RecursionError):
         msg = "The body nests too deeply to read: send a flatter document."
     elif isinstance(cause, UnicodeDecodeError):
@@ -156,8 +178,23 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": [problem]}, status_code=422)
 
 
+# Where a full disk that no service named (the safety net below) may have been.
+ANY_STORE = "DATA_DIR, the database or the server's temporary folder (TMPDIR)"
+
+
+async def disk_full_handler(request: Request, exc: Exception) -> Response:
+    """The safety net: a full disk anywhere in a request is a 507, not a 500. Any other
+    OSError or database error goes on to be the 500 it was."""
+    if not is_disk_full(exc):
+        raise exc
+    message = disk_full_message("what this request had to store", ANY_STORE)
+    return JSONResponse({"detail": message}, status_code=InsufficientStorage.status)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(Invalid, invalid_handler)
     app.add_exception_handler(DatasetError, dataset_error_handler)
+    app.add_exception_handler(OSError, disk_full_handler)
+    app.add_exception_handler(OperationalError, disk_full_handler)

@@ -28,7 +28,7 @@ from app.api import (
     users,
 )
 from app.api import session as session_routes
-from app.api.responses import described
+from app.api.responses import DISK_FULL, described
 from app.config import Settings, get_settings
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
@@ -169,9 +169,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     signed_in = [Depends(get_current_user)]  # every API call but signing in needs a user
     not_signed_in = described({401: "Not signed in (AUTH=accounts): no valid session or token"})
+    shared = not_signed_in | DISK_FULL  # app/errors.py answers a full disk anywhere with 507
     for router in routers:
-        app.include_router(router, prefix="/api", dependencies=signed_in, responses=not_signed_in)
-    app.include_router(session_routes.router, prefix="/api")
+        app.include_router(router, prefix="/api", dependencies=signed_in, responses=shared)
+    app.include_router(session_routes.router, prefix="/api", responses=DISK_FULL)
     app.include_router(web_session.router)  # the sign-in page: the one open to all
     app.include_router(pages.router, dependencies=signed_in)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -40,6 +40,8 @@ def read_datasets(
             409: "Over your dataset quota (AUTH=accounts)",
             413: "Over MAX_UPLOAD_BYTES, too much once unpacked, or over your storage quota",
             415: "Not a format Layerstack reads",
+            507: "The server's disk is full (DATA_DIR, the database or TMPDIR): nothing of the "
+            "upload was kept",
         }
     ),
 )
@@ -100,6 +102,7 @@ def read_dataset_samples(
     "/{dataset_id}/export.npz",
     response_class=StreamingResponse,
     responses=NOT_FOUND
+    | described({507: "The server's temporary folder (TMPDIR) is full: the .npz was not built"})
     | file("The arrays, as numpy.savez writes them", "application/octet-stream"),
 )
 def export_dataset(

@@ -58,6 +58,12 @@ BODY = described(
 )
 
 
+# Any route may meet a full disk: its own files, a database write (in accounts mode even a
+# read records when a token was last used), an upload spooled to a temporary file.
+DISK_FULL_TEXT = "The server's disk is full (DATA_DIR, the database or TMPDIR); nothing was kept"
+DISK_FULL = described({507: DISK_FULL_TEXT})
+
+
 def file(description: str, *media_types: str) -> Responses:
     """A 200 that is a file or text in one of `media_types`, not JSON (use with
     `response_class=Response`, which documents no content of its own)."""

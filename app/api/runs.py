@@ -11,7 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlmodel import Session
 
 from app.api.params import Id, Limit, Offset, QueryId
-from app.api.responses import BODY, described, described_json, file
+from app.api.responses import BODY, DISK_FULL_TEXT, described, described_json, file
 from app.deps import (
     CurrentUser,
     EngineDep,
@@ -175,6 +175,7 @@ def _existing(run_id: Id, engine: EngineDep, user: CurrentUser) -> int:
             401: "Not signed in (AUTH=accounts)",
             404: "No run with this id",
             429: "Too many live streams open (MAX_STREAMS, MAX_STREAMS_PER_USER)",
+            507: DISK_FULL_TEXT,
         }
     ),
 )

@@ -9,13 +9,16 @@ request that wrote it would be a GET that changes DATA_DIR.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from app.errors import disk_full_is_507
 from app.paths import SPLITS, split_files
+from app.storage import TEMPORARY_FOLDER
 
 # Small exports stay in memory; larger ones roll over to an unnamed temporary file, which the
 # system removes when it is closed (or when the process dies), never under DATA_DIR.
@@ -33,9 +36,13 @@ def npz_file(folder: Path, class_names: list[str]) -> IO[bytes]:
             if x_path.exists():
                 arrays[f"x_{split}"] = np.load(x_path, mmap_mode="r")
                 arrays[f"y_{split}"] = np.load(y_path, mmap_mode="r")
-        np.savez(out, class_names=np.array(class_names), **arrays)
+        with disk_full_is_507("the dataset's .npz export", TEMPORARY_FOLDER):
+            np.savez(out, class_names=np.array(class_names), **arrays)
         out.seek(0)
     except BaseException:
-        out.close()
+        # Unnamed, so closing it frees its space; on a full disk the close's own flush fails
+        # too (the file is closed all the same), and the error that matters is the first.
+        with contextlib.suppress(OSError):
+            out.close()
         raise
     return out

@@ -20,7 +20,7 @@ from app.datasets.base import DatasetError, Options, Upload, load_split, too_man
 from app.datasets.detect import detect_format
 from app.datasets.export import npz_file
 from app.datasets.samples import samples
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, disk_full_is_507
 from app.models import ACTIVE, UPLOAD_FORMATS, Dataset, DatasetFormat, DatasetsPublic, Run, User
 from app.paths import DataPaths
 
@@ -51,6 +51,7 @@ def get_dataset(session: Session, user: User, dataset_id: int) -> Dataset:
     return dataset
 
 
+@disk_full_is_507("the uploaded dataset (its files, arrays and database row)")
 def create_dataset(
     session: Session,
     settings: Settings,
