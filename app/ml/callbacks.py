@@ -1,5 +1,6 @@
 """The callback that reports a run: throttled progress, each epoch committed with a
-checkpoint, cancellation within one compiled step, and NaN losses named by epoch and batch."""
+checkpoint, cancellation within one compiled step, NaN losses named by epoch and batch, and a
+checkpoint the disk has no room for named by epoch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import keras
 
 from app.ml import checkpoint
+from app.storage import writing
 
 PROGRESS_EVERY_S = 0.25  # a few updates a second: never a DB write per batch
 
@@ -86,5 +88,13 @@ class Recorder(keras.callbacks.Callback):
         )
         values["epoch_time"] = time.perf_counter() - self.epoch_start
         # The checkpoint first: an epoch in the DB always has a checkpoint to resume from.
-        checkpoint.save(self.model, self.checkpoint_path, epoch + 1)
+        with writing(f"the checkpoint of epoch {epoch + 1}", kept=_kept(epoch)):
+            checkpoint.save(self.model, self.checkpoint_path, epoch + 1)
         self.on_epoch(epoch + 1, values)
+
+
+def _kept(done: int) -> str:
+    """What a run keeps when the next epoch's checkpoint cannot be written."""
+    if not done:
+        return "Training stopped before its first epoch was recorded"
+    return f"Training stopped after epoch {done}; its metrics and checkpoint are kept"

@@ -17,8 +17,14 @@ def save(model: Any, path: Path, epoch: int) -> None:
     arrays = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, epoch=np.array(epoch), **arrays)
-    os.replace(tmp, path)  # a crash mid-write never leaves a broken checkpoint
+    try:
+        np.savez(tmp, epoch=np.array(epoch), **arrays)
+        # Only a complete file takes the name: a crash or a full disk mid-write leaves the
+        # previous checkpoint as it was.
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # and gives back the space the partial file took
+        raise
 
 
 def load(model: Any, path: Path) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import traceback
 import zipfile
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from app.paths import DataPaths
 from app.runs import state
 from app.stacks import check_stack
 from app.stacks.cpu_twin import cpu_twin, needs_twin
+from app.storage import DiskFull, disk_full_message, is_disk_full, writing
 
 
 def _callbacks(fit: dict[str, Any]) -> list[keras.callbacks.Callback]:
@@ -92,16 +94,25 @@ def _from_logits(model: keras.Sequential) -> bool:
 
 
 def _save_model(model: keras.Sequential, path: Path, run: Run, twin: bool) -> None:
-    """The trained model as .keras, with class names and preprocessing inside the archive."""
-    model.save(path)
+    """The trained model as .keras, with class names and preprocessing inside the archive;
+    it takes its name only once complete (a full disk leaves no half-written model)."""
     meta = {
         "class_names": run.preprocessing["class_names"],
         "preprocessing": run.preprocessing,
         "channels_last_twin": twin,
         "layerstack_run": run.id,
     }
-    with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr("layerstack.json", json.dumps(meta, indent=2))
+    tmp = path.with_name(f"{path.stem}.tmp{path.suffix}")  # Keras wants the .keras suffix
+    kept = "Every epoch's metrics and the last epoch's checkpoint are kept"
+    try:
+        with writing("the trained model (model.keras)", kept=kept):
+            model.save(tmp)
+            with zipfile.ZipFile(tmp, "a") as archive:
+                archive.writestr("layerstack.json", json.dumps(meta, indent=2))
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def train_run(
@@ -114,13 +125,21 @@ def train_run(
         status = RunStatus.COMPLETED
     except Cancelled:
         status = RunStatus.CANCELLED
-    except NonFiniteLoss as error:
+    except (NonFiniteLoss, DiskFull) as error:  # said in words: what happened, what to do
         status, values = RunStatus.FAILED, {"error": str(error)}
     except Exception as error:  # the worker lives on; the run records what went wrong
-        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        status, values = RunStatus.FAILED, {"error": f"Training failed: {detail}"[:4000]}
+        status, values = RunStatus.FAILED, {"error": _failure(error)}
     state.finish(engine, run_id, status, size_bytes=folder_size(paths.run(run_id)), **values)
     return status
+
+
+def _failure(error: Exception) -> str:
+    """A failed run's message: a full disk in words, anything else as Python states it."""
+    if is_disk_full(error):  # not one of the writes named in _save_model and the callback
+        kept = "The epochs recorded so far are kept"
+        return disk_full_message("the run's files or metrics", "DATA_DIR", kept)
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return f"Training failed: {detail}"[:4000]
 
 
 def _train(
