@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_dataset_bytes: int = Field(default=512 * 1024**2, ge=1024)
     max_dataset_images: int = Field(default=1_000_000, ge=1)
     max_image_pixels: int = Field(default=40_000_000, ge=1)  # predictions too
+    # Dataset imports and .npz exports running at once; the next waits 2 s, then 503.
+    max_imports: int = Field(default=2, ge=1)
     # Runs: epochs one run may ask for, and runs waiting in the queue server-wide (429).
     max_epochs: int = Field(default=1000, ge=1)
     max_queued_runs: int = Field(default=1000, ge=1)

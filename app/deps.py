@@ -25,6 +25,7 @@ from app.paths import DataPaths
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
 from app.runs.streams import Streams
+from app.slots import Slots
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -59,6 +60,11 @@ def get_hub(request: Request) -> EventHub:
 def get_predictions(request: Request) -> Predictions:
     predictions: Predictions = request.app.state.predictions
     return predictions
+
+
+def get_import_slots(request: Request) -> Slots:
+    slots: Slots = request.app.state.import_slots
+    return slots
 
 
 SESSION_COOKIE = "layerstack_session"
@@ -138,6 +144,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ExecutorDep = Annotated[Executor, Depends(get_executor)]
 HubDep = Annotated[EventHub, Depends(get_hub)]
 PredictionsDep = Annotated[Predictions, Depends(get_predictions)]
+ImportSlotsDep = Annotated[Slots, Depends(get_import_slots)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 StreamRoom = Annotated[Streams, Depends(stream_room)]

@@ -43,6 +43,7 @@ from app.runs.events import EventHub
 from app.runs.state import interrupt_running
 from app.runs.streams import Streams
 from app.security import HostAllowList, SameOrigin, SecurityHeaders
+from app.slots import Slots
 from app.web import pages
 from app.web import session as web_session
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = EventHub(engine)
         per_user = settings.max_streams_per_user if settings.accounts else None
         app.state.streams = Streams(settings.max_streams, per_user)
+        app.state.import_slots = Slots(settings.max_imports, "MAX_IMPORTS")
         app.state.executor = make_executor(settings, engine)
         app.state.executor.start()
         predictor = Predictor(settings.model_cache_size) if settings.predictors else None

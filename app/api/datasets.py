@@ -12,7 +12,7 @@ from app.api.params import Id, Limit, Offset
 from app.api.responses import BODY, described, file
 from app.datasets import service
 from app.datasets.options import parse_options
-from app.deps import CurrentUser, PathsDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, ImportSlotsDep, PathsDep, SessionDep, SettingsDep
 from app.models import UPLOAD_FORMATS, DatasetPublic, DatasetsPublic
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -40,6 +40,8 @@ def read_datasets(
             409: "Over your dataset quota (AUTH=accounts)",
             413: "Over MAX_UPLOAD_BYTES, too much once unpacked, or over your storage quota",
             415: "Not a format Layerstack reads",
+            503: "MAX_IMPORTS imports or exports are running already: try again after "
+            "Retry-After",
             507: "The server's disk is full (DATA_DIR, the database or TMPDIR): nothing of the "
             "upload was kept",
         }
@@ -49,6 +51,7 @@ def create_dataset(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    slots: ImportSlotsDep,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     files: Annotated[list[UploadFile], File(description="The file(s) to import")],
     format: Annotated[
@@ -66,16 +69,17 @@ def create_dataset(
 ) -> Any:
     """Import an upload as a dataset; its arrays are stored once, on disk."""
     options = parse_options(image_size, color_mode, label_column, class_names)
-    return service.create_dataset(
-        session,
-        settings,
-        user,
-        name=name,
-        files=[(upload.filename, upload.file) for upload in files],
-        format=format,
-        options=options,
-        test_fraction=test_fraction,
-    )
+    with slots.hold("import"):
+        return service.create_dataset(
+            session,
+            settings,
+            user,
+            name=name,
+            files=[(upload.filename, upload.file) for upload in files],
+            format=format,
+            options=options,
+            test_fraction=test_fraction,
+        )
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=NOT_FOUND)
@@ -102,15 +106,22 @@ def read_dataset_samples(
     "/{dataset_id}/export.npz",
     response_class=StreamingResponse,
     responses=NOT_FOUND
-    | described({507: "The server's temporary folder (TMPDIR) is full: the .npz was not built"})
+    | described(
+        {
+            503: "MAX_IMPORTS imports or exports are running already: try again after "
+            "Retry-After",
+            507: "The server's temporary folder (TMPDIR) is full: the .npz was not built",
+        }
+    )
     | file("The arrays, as numpy.savez writes them", "application/octet-stream"),
 )
 def export_dataset(
-    dataset_id: Id, session: SessionDep, paths: PathsDep, user: CurrentUser
+    dataset_id: Id, session: SessionDep, paths: PathsDep, user: CurrentUser, slots: ImportSlotsDep
 ) -> StreamingResponse:
     """The arrays as keras.datasets returns them (x_train, y_train, x_test, y_test) and the
     class names, for scripts exported from runs."""
-    npz = service.export_dataset(session, paths, user, dataset_id)
+    with slots.hold("export"):  # building it, not sending it
+        npz = service.export_dataset(session, paths, user, dataset_id)
     headers = {
         "Content-Disposition": f'attachment; filename="dataset-{dataset_id}.npz"',
         "Content-Length": str(npz.seek(0, 2)),
