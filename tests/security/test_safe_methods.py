@@ -79,7 +79,13 @@ def get_routes(app: FastAPI, ids: dict[str, int]) -> list[str]:
 def test_no_get_route_changes_files_or_rows(client: TestClient, settings: Settings) -> None:
     architecture = client.post("/api/architectures", json=mlp()).json()
     run = queue_run(client)  # no worker: it stays queued
-    ids = {"architecture_id": architecture["id"], "dataset_id": 1, "run_id": run["id"]}
+    me = client.get("/api/me").json()["id"]  # AUTH=none's local user, an admin
+    ids = {
+        "architecture_id": architecture["id"],
+        "dataset_id": 1,
+        "run_id": run["id"],
+        "user_id": me,
+    }
     paths = get_routes(client.app, ids)  # type: ignore[arg-type]
     assert "/api/datasets/1/export.npz" in paths and "/datasets/1" in paths
     before = snapshot(settings)
