@@ -9,6 +9,7 @@ archive's header is the attacker's to write. Decoded images go to a memory-mappe
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import stat
@@ -196,7 +197,8 @@ def _load(
         return f"compressed with a method this server cannot read ({info.compress_type})"
     except RuntimeError:  # zipfile's word for "encrypted"
         return "encrypted; zip it again without a password"
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError) as error:
+        # OSError: offsets that point before the file, a bzip2 label on other data.
         raise DatasetError(
             f"corrupt zip entry {info.filename!r} in {zip_name}: {error}. The archive is "
             "damaged (or its sizes were edited); create the zip again."

@@ -11,7 +11,9 @@ contiguous); the labels, small beside x, are read whole.
 
 from __future__ import annotations
 
+import lzma
 import math
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -90,7 +92,8 @@ def parse_npz(files: list[Upload], options: Options, out: Path) -> Parsed:
                     f"{name}; every sample needs exactly one label."
                 )
         count = sum(m.shape[0] for m, _ in xs.values())
-        sample_shape, stored = xs["train"][0].shape[1:], xs["train"][1]
+        sample_shape, stored = xs["train"][0].shape[1:], _common_dtype(xs)
+        xs = {split: (member, stored) for split, (member, _) in xs.items()}
         check_budget(name, count, sample_shape, stored, options)
         ys = {s: _label_vector(_read_whole(archive, members[yk], options), members[yk].where)
               for s, (_, yk) in keys}  # fmt: skip
@@ -125,6 +128,11 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, name: str
             )
         shape, fortran, dtype = header
         offset = f.tell()
+    if dtype.itemsize == 0:
+        raise DatasetError(
+            f"{where} holds items of {dtype} (zero bytes each), not numbers or strings; save "
+            "numeric arrays, or labels as integers or strings."
+        )
     if dtype.hasobject:
         raise DatasetError(
             f"{where} is an object (pickled) array; these are refused for safety, since "
@@ -163,6 +171,12 @@ def _x_member(member: Member) -> tuple[Member, np.dtype]:
     return member, native if native in KEPT_DTYPES else np.dtype(np.float32)
 
 
+def _common_dtype(xs: dict[str, tuple[Member, np.dtype]]) -> np.dtype:
+    """One dtype for every split's x (x_train uint8 with x_test int8 is stored as int16)."""
+    common = np.result_type(*(dtype for _, dtype in xs.values()))
+    return common if common in KEPT_DTYPES else np.dtype(np.float32)
+
+
 def _label_count(member: Member) -> int:
     if math.prod(member.shape) == 0:
         raise DatasetError(
@@ -178,7 +192,23 @@ def _reading(where: str) -> Iterator[None]:
         yield
     except DatasetError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+    except NotImplementedError:  # before RuntimeError, its base class
+        raise DatasetError(
+            f"{where} is stored with a zip compression method or feature this server cannot "
+            "read; save it with np.savez or np.savez_compressed."
+        ) from None
+    except RuntimeError:  # zipfile's word for "encrypted"
+        raise DatasetError(f"{where} is encrypted; save it again without a password.") from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        EOFError,
+        OSError,
+        ValueError,
+        SyntaxError,  # a .npy header whose text is not a Python literal
+        tokenize.TokenError,
+    ) as error:
         raise DatasetError(f"{where} is damaged ({error}). Save it again.") from None
 
 
@@ -237,8 +267,10 @@ def _copy_x(
     """Stream x into x_<split>.npy in the stored dtype; returns the number of samples."""
     writer = NpyWriter(split_files(out, split)[0], member.shape, dtype)
     try:
+        start = 0
         for block in _blocks(archive, member):
-            writer.write(_features(block, member.where, dtype))
+            writer.write(_features(block, member.where, dtype, start))
+            start += len(block)
     finally:
         writer.file.close()
     return member.shape[0]
@@ -300,17 +332,23 @@ def _split_keys(found: list[str], name: str) -> list[tuple[str, tuple[str, str]]
     return keys
 
 
-def _features(x: np.ndarray, where: str, stored: np.dtype) -> np.ndarray:
-    """A block of x in its stored dtype: small types kept, wide ones float32 when every value
-    fits (checked block by block, before the block is written)."""
+def _features(x: np.ndarray, where: str, stored: np.dtype, start: int = 0) -> np.ndarray:
+    """A block of x (samples `start`...) in its stored dtype: small types kept, wide ones
+    float32 when every value fits; NaN and infinity refused (checked block by block, before
+    the block is written)."""
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        at = tuple(np.argwhere(~np.isfinite(x))[0])
+        raise DatasetError(
+            f"{where} holds {x[at]} in sample {start + int(at[0])}; features must be finite "
+            "numbers. Replace or drop those samples (e.g. np.nan_to_num) before saving."
+        )
     if x.dtype.kind == "b" or x.dtype.newbyteorder("=") in KEPT_DTYPES:
         return x.astype(stored, copy=False)
     low: float
     high: float
-    if x.dtype.kind == "f":  # inf and nan survive the cast; only finite values can overflow
+    if x.dtype.kind == "f":  # all finite, checked above
         fits = float(np.finfo(np.float32).max)
-        low = float(x.min(initial=np.inf, where=np.isfinite(x)))
-        high = float(x.max(initial=-np.inf, where=np.isfinite(x)))
+        low, high = float(x.min()), float(x.max())
         limit = f"float32's range (about ±{fits:.1e})"
     else:
         fits, low, high = FLOAT32_EXACT, int(x.min()), int(x.max())

@@ -37,15 +37,20 @@ def carve_test_split(folder: Path, fraction: float) -> None:
     sample = np.load(x_path, mmap_mode="r")
     shape, dtype = sample.shape, sample.dtype
     del sample
-    writers = {}
-    for split, mask in (("train", ~is_test), ("test", is_test)):
-        x_out, y_out = split_files(staging, split)
-        writers[split] = NpyWriter(x_out, (int(mask.sum()), *shape[1:]), dtype)
-        np.save(y_out, y_all[mask])
-    for start, block in iter_blocks(x_path):
-        picked = is_test[start : start + len(block)]
-        writers["train"].write(block[~picked])
-        writers["test"].write(block[picked])
+    writers: dict[str, NpyWriter] = {}
+    try:
+        for split, mask in (("train", ~is_test), ("test", is_test)):
+            x_out, y_out = split_files(staging, split)
+            writers[split] = NpyWriter(x_out, (int(mask.sum()), *shape[1:]), dtype)
+            np.save(y_out, y_all[mask])
+        for start, block in iter_blocks(x_path):
+            picked = is_test[start : start + len(block)]
+            writers["train"].write(block[~picked])
+            writers["test"].write(block[picked])
+    except BaseException:
+        for writer in writers.values():
+            writer.file.close()  # the caller removes the folder; no handle is left open
+        raise
     for split, writer in writers.items():
         writer.close()
         for staged, final in zip(

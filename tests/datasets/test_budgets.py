@@ -183,9 +183,9 @@ def test_npz_x_streams_in_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     seen: list[int] = []
     real = npz._features
 
-    def spy(block: np.ndarray, where: str, stored: np.dtype) -> np.ndarray:
+    def spy(block: np.ndarray, where: str, stored: np.dtype, start: int) -> np.ndarray:
         seen.append(len(block))
-        return real(block, where, stored)
+        return real(block, where, stored, start)
 
     monkeypatch.setattr(npz, "_features", spy)
     out = tmp_path / "out"
