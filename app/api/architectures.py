@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from app.api.params import Id, Limit, Offset
+from app.api.params import Id, Limit, Offset, expected_versions
 from app.api.responses import BODY, described
 from app.architectures import service
 from app.deps import CurrentUser, SessionDep, SettingsDep
@@ -64,7 +64,7 @@ def update_architecture(
 ) -> Any:
     """Replace a saved architecture; nothing changes unless the new stack is valid and, with
     If-Match, unless it is still at the version named."""
-    versions = service.expected_versions(if_match)
+    versions = expected_versions(if_match)
     saved = service.update_architecture(
         session, settings, user, architecture_id, stack, versions=versions
     )

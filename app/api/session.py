@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Request, Response
 
 from app.accounts import service
 from app.accounts.quotas import limits, usage
+from app.api.params import expected_versions
 from app.api.responses import BODY, described
-from app.architectures.service import expected_versions
 from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep, ThrottleDep
 from app.models import MePublic, MeUpdate, SignIn, User, UserPublic
 

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Response
 
 from app.accounts import service
-from app.api.params import Id, Limit, Offset
+from app.api.params import Id, Limit, Offset, expected_versions
 from app.api.responses import BODY, described
-from app.architectures.service import expected_versions
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden
 from app.models import User, UserCreate, UserPublic, UsersPublic, UserUpdate

@@ -4,7 +4,6 @@ stack passes the catalog's checks; nothing imported is ever executed or deserial
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import update
@@ -59,16 +58,6 @@ def create_architecture(
 ) -> Architecture:
     """Check a stack against the catalog and save it as the user's."""
     return _save(session, Architecture(**_checked(stack, settings), owner_id=user.id))
-
-
-def expected_versions(if_match: str | None) -> list[int] | None:
-    """The versions an `If-Match` header accepts; None (any version) for `*` or no header.
-
-    Our ETags are strong ("3"): a weak or foreign tag matches nothing, as RFC 9110 says."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    tags = (tag.strip() for tag in if_match.split(","))
-    return [int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]{1,18}"', tag)]
 
 
 def update_architecture(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.params import Id
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.runs import service as run_service
 from app.web import account, datasets, docs, runs, users
@@ -30,8 +30,11 @@ def read_builder(request: Request, architecture: int | None = None) -> HTMLRespo
 
 
 @router.get("/train", response_class=HTMLResponse)
-def read_train_page(request: Request, architecture: int | None = None) -> HTMLResponse:
-    return render_page(request, "train", {"architecture_id": architecture})
+def read_train_page(
+    request: Request, settings: SettingsDep, architecture: int | None = None
+) -> HTMLResponse:
+    context = {"architecture_id": architecture, "max_epochs": settings.max_epochs}
+    return render_page(request, "train", context)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

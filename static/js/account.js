@@ -1,6 +1,11 @@
 // The account page: your display name and your password, through PATCH /api/me (the call a
-// script would make). A refusal is shown in words next to the field it is about.
+// script would make). A refusal is shown in words next to the field it is about. A change
+// names the profile version this page last saw (If-Match): if the profile was changed
+// elsewhere since (another tab, an admin), the server answers 412 and the page asks.
 import { $, api, flash } from "./common.js";
+
+let version = Number($("name-form").dataset.version);
+let overwrite = false;  // after a 412, the next save replaces what was saved elsewhere
 
 const MIN_PASSWORD = 8;  // as the API's MeUpdate.new_password
 
@@ -31,9 +36,19 @@ async function patchMe(form, body) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    return await api.request("PATCH", "/api/me", body);
+    const me = await api.request("PATCH", "/api/me", body,
+      overwrite ? {} : { "If-Match": `"${version}"` });
+    version = me.version;
+    overwrite = false;
+    return me;
   } catch (error) {
-    showRefusal(form, error);
+    if (error.status === 412) {
+      overwrite = true;
+      flash("Your profile was changed elsewhere (another tab, or an admin) since this page "
+        + "loaded. Reload the page to see it, or press the button again to save yours over it.");
+    } else {
+      showRefusal(form, error);
+    }
     return null;
   } finally {
     button.disabled = false;

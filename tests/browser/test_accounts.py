@@ -64,6 +64,20 @@ def test_sign_in_make_a_token_and_a_member_sign_out(page: Page, server: LiveServ
     page.get_by_test_id("display-name").fill("Ada Admin")
     page.get_by_test_id("save-name").click()
     expect(page.get_by_test_id("user-name")).to_have_text("Ada Admin")
+    # Two tabs: the older one's save is not silently lost; it says so, and a second press wins.
+    other = page.context.new_page()
+    other.goto("/account")
+    other.get_by_test_id("display-name").fill("Ada from tab 2")
+    other.get_by_test_id("save-name").click()
+    expect(other.get_by_test_id("user-name")).to_have_text("Ada from tab 2")
+    other.close()
+    page.get_by_test_id("display-name").fill("Ada Admin")
+    page.get_by_test_id("save-name").click()
+    expect(page.locator("#flash")).to_contain_text("changed elsewhere")
+    assert page.request.get("/api/me").json()["display_name"] == "Ada from tab 2"  # kept
+    page.get_by_test_id("save-name").click()
+    expect(page.locator("#flash")).to_contain_text("Saved: your name is “Ada Admin”")
+    assert page.request.get("/api/me").json()["display_name"] == "Ada Admin"
     page.get_by_test_id("new-password").fill("short")
     page.get_by_test_id("change-password").click()
     expect(page.locator('[data-problem-for="new_password"]')).to_contain_text("At least 8")

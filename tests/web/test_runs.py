@@ -136,3 +136,9 @@ def test_deleting_a_run_that_is_gone_is_a_404_in_words(client):
     answer = client.delete("/runs/999", headers=HTMX)
     assert answer.status_code == 404
     assert answer.json()["detail"] == "No run with id 999."
+
+
+def test_the_train_form_caps_epochs_at_the_servers_max_epochs(client):
+    page = client.get("/train").text
+    limit = client.app.state.settings.max_epochs
+    assert f'max="{limit}" value="10" data-testid="train-epochs"' in page
