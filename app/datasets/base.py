@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from app.paths import split_files
+from app.storage import open_memmap
 
 LABEL_DTYPE = np.int32
 
@@ -66,8 +67,8 @@ def open_split(
 ) -> tuple[np.memmap, np.memmap]:
     """Writable memory-mapped .npy files for one split, filled chunk by chunk."""
     x_path, y_path = split_files(out, split)
-    x = np.lib.format.open_memmap(x_path, mode="w+", dtype=dtype, shape=(count, *sample_shape))
-    y = np.lib.format.open_memmap(y_path, mode="w+", dtype=LABEL_DTYPE, shape=(count,))
+    x = open_memmap(x_path, dtype, (count, *sample_shape))  # disk reserved: no SIGBUS
+    y = open_memmap(y_path, LABEL_DTYPE, (count,))
     return x, y
 
 

@@ -32,6 +32,7 @@ from app.datasets.base import (
 )
 from app.datasets.images import DecompressionBomb, decode_image
 from app.paths import split_files
+from app.storage import open_memmap
 
 MAX_ENTRIES = 200_000
 MAX_TOTAL_BYTES = 4 * 1024**3  # declared uncompressed size of all entries together
@@ -275,7 +276,7 @@ class _Samples:
 
     def __init__(self, out: Path, capacity: int, shape: tuple[int, ...]) -> None:
         self.partial = out / "x_train.partial.npy"
-        self.x = np.lib.format.open_memmap(self.partial, "w+", np.uint8, (capacity, *shape))
+        self.x = open_memmap(self.partial, np.uint8, (capacity, *shape))  # disk reserved
         self.labels: list[int] = []
 
     def add(self, pixels: np.ndarray, label: int) -> None:
@@ -291,7 +292,7 @@ class _Samples:
             del self.x
             os.replace(self.partial, x_path)
         else:  # map to map: the rows stream through the page cache, not through memory
-            x_out = np.lib.format.open_memmap(x_path, "w+", np.uint8, (n, *self.x.shape[1:]))
+            x_out = open_memmap(x_path, np.uint8, (n, *self.x.shape[1:]))
             x_out[:] = self.x[:n]
             x_out.flush()
         np.save(y_path, np.asarray([relabel[label] for label in self.labels], LABEL_DTYPE))

@@ -114,13 +114,6 @@ def gzipped_idx(nbytes: int) -> list[tuple[str, bytes]]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IDX, CSV and zip imports write through numpy's sparse memory maps "
-    "(app/datasets/base.py open_split, app/datasets/folders.py): on a full disk a store into "
-    "one is a SIGBUS that kills the server. They should create them with "
-    "app.storage.open_memmap, which allocates the blocks first (then remove this mark).",
-)
 @pytest.mark.parametrize("fmt", ["idx", "zip"])
 def test_the_server_survives_arrays_bigger_than_the_free_space(tmp_path, fmt):
     """In a server process of its own: the failure this guards against kills the process."""
