@@ -33,8 +33,18 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Training worker processes; 0 runs none (runs then wait in the queue).
     workers: int = Field(default=1, ge=0)
-    # Where runs train: "local" (worker processes on this machine).
-    executor: Literal["local"] = "local"
+    # Where runs train: "local" (worker processes on this machine) or "ray" (a Ray cluster,
+    # through a dispatcher process; WORKERS=0 starts none here, for one on another host).
+    executor: Literal["local", "ray"] = "local"
+    # An existing Ray cluster (a GCS address host:port, or ray://host:10001); empty starts a
+    # one-machine Ray instance.
+    ray_address: str = ""
+    # A run whose node or worker is lost is retried from its last checkpoint this many times.
+    run_retries: int = Field(default=2, ge=0, le=100)
+    # What a run asks of the cluster unless its fit.resources says otherwise.
+    run_cpus: float = Field(default=1.0, ge=0, le=1024)
+    run_gpus: float = Field(default=0.0, ge=0, le=64)
+    run_memory_bytes: int = Field(default=0, ge=0)
 
     max_layers: int = Field(default=200, ge=1)
     max_params: int = Field(default=50_000_000, ge=1)

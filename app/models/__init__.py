@@ -22,7 +22,14 @@ from app.models.enums import (
     RunStatus,
     UserRole,
 )
-from app.models.fit import AUTO_STEPS_PER_EXECUTION, EarlyStopping, FitSettings, ReduceLROnPlateau
+from app.models.fit import (
+    AUTO_STEPS_PER_EXECUTION,
+    EarlyStopping,
+    FitSettings,
+    ReduceLROnPlateau,
+    Resources,
+)
+from app.models.leases import Lease
 from app.models.runs import Run, RunBase, RunCreate, RunMetric, RunPublic, RunsPublic
 from app.models.users import (
     ApiToken,
@@ -60,9 +67,11 @@ __all__ = [
     "DatasetsPublic",
     "EarlyStopping",
     "FitSettings",
+    "Lease",
     "MePublic",
     "MeUpdate",
     "ReduceLROnPlateau",
+    "Resources",
     "Run",
     "RunBase",
     "RunCreate",

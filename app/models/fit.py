@@ -1,8 +1,8 @@
 """Fit settings: model.fit's arguments and callbacks, checked as part of `RunCreate`."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.common import MAX_ID
 
@@ -35,6 +35,21 @@ class ReduceLROnPlateau(BaseModel):
     min_delta: float = Field(default=0.0001, ge=0)
     min_lr: float = Field(default=0.0, ge=0)
     mode: Literal["auto", "min", "max"] = "auto"
+
+
+class Resources(BaseModel):
+    """What one run asks of a Ray cluster (EXECUTOR=ray); unset fields take the server's
+    RUN_CPUS, RUN_GPUS and RUN_MEMORY_BYTES. A request no node can meet waits in the queue,
+    saying why; it never runs on less (a GPU request never runs on a CPU)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cpus: float | None = Field(default=None, ge=0, le=1024)
+    gpus: float | None = Field(default=None, ge=0, le=64)
+    memory: int | None = Field(default=None, ge=0, le=2**50, description="Bytes of memory")
+    custom: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][\w.:-]{0,63}$")],
+                 Annotated[float, Field(ge=0, le=1e9)]] = Field(
+        default_factory=dict, max_length=16, description="Custom Ray resources, e.g. {\"TPU\": 1}"
+    )  # fmt: skip
 
 
 class FitSettings(BaseModel):
@@ -76,3 +91,6 @@ class FitSettings(BaseModel):
     )
     early_stopping: EarlyStopping | None = None
     reduce_lr_on_plateau: ReduceLROnPlateau | None = None
+    resources: Resources | None = Field(
+        default=None, description="CPUs, GPUs, memory and custom resources (EXECUTOR=ray)"
+    )

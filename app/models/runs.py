@@ -37,6 +37,11 @@ class RunBase(SQLModel):
     error: str | None = Field(default=None, max_length=4000)
     epochs_done: int = 0
     size_bytes: int = 0  # checkpoint and model on disk, counted against the owner's quota
+    # Where it trains: attempts started (a retry after a lost node is a new attempt), the node
+    # of the latest one, and, while queued, why it waits (e.g. no node has the GPU it asks).
+    attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    node: str | None = Field(default=None, max_length=200)
+    waiting_for: str | None = Field(default=None, max_length=1000)
 
 
 class Run(RunBase, table=True):

@@ -29,6 +29,7 @@ class Watch:
 
     version: int = -1
     status: str = RunStatus.QUEUED
+    waiting_for: str | None = None  # why a queued run waits (EXECUTOR=ray), in words
     progress: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
     # Each epoch and the progress built as an event once here, not once per watcher.
@@ -49,6 +50,7 @@ def _read(engine: Engine, run_id: int, known_epochs: int) -> dict[str, Any] | No
         return {
             "version": run.version,
             "status": run.status,
+            "waiting_for": run.waiting_for,
             "progress": run.progress or {},
             "epochs": epochs,
             "final": {
@@ -103,6 +105,7 @@ class EventHub:
         if fresh is None:
             return False
         watch.version, watch.status = fresh["version"], fresh["status"]
+        watch.waiting_for = fresh["waiting_for"]
         watch.final = fresh["final"]
         if fresh["progress"] != watch.progress:
             watch.progress = fresh["progress"]

@@ -1,4 +1,5 @@
-"""A run's live event stream, as one watcher sees it: status, progress, each epoch (id =
+"""A run's live event stream, as one watcher sees it: status (and, while queued, what it
+waits for), progress, each epoch (id =
 epoch, so a reconnect with Last-Event-ID resumes), then `done`. Built on the hub, which
 reads the database once per change for every watcher."""
 
@@ -18,12 +19,14 @@ async def run_events(hub: EventHub, run_id: int, sent: int = 0) -> AsyncIterator
     if watch is None:  # deleted between the caller's check and now
         return
     try:
-        status, progress = None, None
+        status, waiting, progress = None, None, None
         while True:
             changed = watch.changed
-            if watch.status != status:
-                status = watch.status
-                yield ServerSentEvent(event="status", data={"status": status})
+            if (watch.status, watch.waiting_for) != (status, waiting):
+                status, waiting = watch.status, watch.waiting_for
+                yield ServerSentEvent(
+                    event="status", data={"status": status, "waiting_for": waiting}
+                )
             # Index, never a slice taken once: the hub may append epochs while we yield.
             while sent < len(watch.epoch_events):
                 sent += 1

@@ -52,14 +52,17 @@ function totalEpochs() {
   return run.info ? run.info.fit.epochs : null;
 }
 
-function setStatus(status) {
+function setStatus(status, waitingFor = null) {
   run.status = status;
   const badge = $("run-status");
   badge.textContent = status;
   badge.className = `badge ${status}`;
   $("cancel-run").hidden = !["queued", "running"].includes(status);
   $("resume-run").hidden = !["cancelled", "interrupted"].includes(status);
-  if (status === "queued") $("epoch-text").textContent = "Queued: waiting for a free worker…";
+  // On a cluster a queued run may wait for what no node has yet (a GPU): the server says so.
+  if (status === "queued") {
+    $("epoch-text").textContent = waitingFor ? `Queued: waiting for ${waitingFor}` : "Queued: waiting for a free worker…";
+  }
 }
 
 function fmtSeconds(s) {
@@ -135,7 +138,7 @@ function openStream() {
   closeStream();
   const source = new EventSource(`/api/runs/${runId}/events`);
   const on = (name, handler) => source.addEventListener(name, (event) => handler(JSON.parse(event.data)));
-  on("status", (d) => setStatus(d.status));
+  on("status", (d) => setStatus(d.status, d.waiting_for));
   on("progress", showProgress);
   on("epoch", addEpoch);
   // The server ends the stream after `done`; closing here stops EventSource from reconnecting.
@@ -199,6 +202,8 @@ function describe(info, named) {
     `seed ${fit.seed}`,
   ];
   if (fit.early_stopping) parts.push(`early stopping (patience ${fit.early_stopping.patience})`);
+  // On a Ray cluster: where it trained, and how many tries it took (a lost node is retried).
+  if (info.node) parts.push(`node ${info.node}${info.attempt > 1 ? `, attempt ${info.attempt}` : ""}`);
   return parts.join(" · ");
 }
 
@@ -211,7 +216,7 @@ async function start() {
     flash(error.message);
     return;
   }
-  setStatus(run.info.status);
+  setStatus(run.info.status, run.info.waiting_for);
   openStream();
   $("run-about").textContent = describe(run.info, await names(run.info));
 }

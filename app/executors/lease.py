@@ -1,0 +1,48 @@
+"""A lease in the database: one holder at a time, renewed while it lives, taken over once it
+expires. The Ray dispatcher holds one, so several web processes (or a `python -m app
+dispatch` on another host) can start dispatchers against one database and only one acts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models import Lease, utcnow
+
+
+def hold(engine: Engine, name: str, holder: str, ttl_s: float) -> str | None:
+    """Take or renew the lease `name` for `ttl_s` seconds. None when someone else holds it;
+    else the previous holder (`holder` itself on a renewal, "" for a new lease), so a new
+    holder can clean up after one that died."""
+    now = utcnow()
+    until = now + timedelta(seconds=ttl_s)
+    with Session(engine) as session:
+        previous = session.exec(select(Lease.holder).where(Lease.name == name)).first()
+        if previous is None:
+            session.add(Lease(name=name, holder=holder, expires_at=until))
+            try:
+                session.commit()
+            except IntegrityError:  # another one inserted it first
+                return None
+            return ""
+        taken = session.execute(
+            update(Lease)
+            .where(
+                col(Lease.name) == name,
+                col(Lease.holder) == previous,  # unchanged since we read it
+                or_(col(Lease.holder) == holder, col(Lease.expires_at) < now),
+            )
+            .values(holder=holder, expires_at=until)
+        ).rowcount  # type: ignore[attr-defined]
+        session.commit()
+    return previous if taken else None
+
+
+def release(engine: Engine, name: str, holder: str) -> None:
+    with Session(engine) as session:
+        session.execute(delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder))
+        session.commit()

@@ -1,0 +1,41 @@
+"""The dispatcher lease (app/executors/lease.py): one holder at a time, renewed while it
+lives, taken over once it expires, in a real SQLite file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from app.db import make_engine, migrate
+from app.executors.lease import hold, release
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'lease.db'}")
+    migrate(engine)
+    return engine
+
+
+def test_one_holder_at_a_time_until_it_expires(engine) -> None:
+    assert hold(engine, "dispatcher", "a", ttl_s=0.3) == ""  # a new lease
+    assert hold(engine, "dispatcher", "b", ttl_s=0.3) is None  # a holds it
+    assert hold(engine, "dispatcher", "a", ttl_s=0.3) == "a"  # renewed
+    time.sleep(0.4)
+    assert hold(engine, "dispatcher", "b", ttl_s=10) == "a"  # expired: b takes over from a
+    assert hold(engine, "dispatcher", "a", ttl_s=10) is None
+
+
+def test_a_released_lease_is_free_at_once(engine) -> None:
+    hold(engine, "dispatcher", "a", ttl_s=60)
+    release(engine, "dispatcher", "b")  # not b's to release
+    assert hold(engine, "dispatcher", "b", ttl_s=60) is None
+    release(engine, "dispatcher", "a")
+    assert hold(engine, "dispatcher", "b", ttl_s=60) == ""
+
+
+def test_leases_are_independent_by_name(engine) -> None:
+    assert hold(engine, "one", "a", ttl_s=60) == ""
+    assert hold(engine, "two", "b", ttl_s=60) == ""
