@@ -20,13 +20,25 @@ def test_every_location_is_under_data_dir_where_the_docstring_says(tmp_path: Pat
         (paths.dataset(3), "datasets/3"),
         (paths.runs, "runs"),
         (paths.run(7), "runs/7"),
-        (paths.checkpoint(7), "runs/7/checkpoint.npz"),
+        (paths.checkpoint(7, 3), "runs/7/checkpoint-3.npz"),
+        (paths.legacy_checkpoint(7), "runs/7/checkpoint.npz"),
         (paths.model(7), "runs/7/model.keras"),
         (paths.tmp, "tmp"),
     ]
     assert [path.relative_to(tmp_path / "data").as_posix() for path, _ in where] == [
         expected for _, expected in where
     ]
+
+
+def test_a_runs_checkpoints_are_found_by_epoch(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    assert paths.checkpoints(7) == {}  # no folder yet
+    paths.run(7).mkdir(parents=True)
+    for name in ("checkpoint-3.npz", "checkpoint-12.npz", ".checkpoint-13.npz.tmp"):
+        (paths.run(7) / name).write_bytes(b"")
+    for name in ("checkpoint.npz", "model.keras", "checkpoint-x.npz"):
+        (paths.run(7) / name).write_bytes(b"")
+    assert paths.checkpoints(7) == {3: paths.checkpoint(7, 3), 12: paths.checkpoint(7, 12)}
 
 
 def test_a_splits_arrays_are_x_and_y_npy_files(tmp_path: Path) -> None:

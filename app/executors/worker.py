@@ -1,7 +1,8 @@
 """A local worker process: imports TensorFlow once, then trains queued runs one after another.
 
 This module itself imports no TensorFlow, so the web process can name `main` as a process
-target; the child imports app.ml.training when it starts.
+target; the child imports app.executors.local_job (and with it app.ml.training) when it
+starts.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def main(db_url: str, data_dir: str, name: str, wake: Any) -> None:
     quiet_tensorflow()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     from app.db import make_engine
-    from app.ml.training import train_run, warm_up
+    from app.executors.local_job import train_run
+    from app.ml.training import warm_up
     from app.paths import DataPaths
 
     warm_up()

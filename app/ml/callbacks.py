@@ -1,19 +1,19 @@
-"""The callback that reports a run: throttled progress, each epoch committed with a
-checkpoint, cancellation within one compiled step, NaN losses named by epoch and batch, and a
-checkpoint the disk has no room for named by epoch."""
+"""The callbacks of a run: the Recorder that reports it to its Sink (throttled progress, each
+epoch with its checkpoint, cancellation within one compiled step, NaN losses named by epoch
+and batch), and EarlyStopping and ReduceLROnPlateau whose state a checkpoint keeps."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
+import numpy as np
 
 from app.ml import checkpoint
-from app.storage import writing
+from app.ml.job import Sink
 
 PROGRESS_EVERY_S = 0.25  # a few updates a second: never a DB write per batch
 
@@ -27,31 +27,34 @@ class NonFiniteLoss(Exception):
 
 
 class Recorder(keras.callbacks.Callback):
+    """Goes after the callbacks in `stateful` in fit's list: its checkpoint of an epoch then
+    holds their state after that epoch (and the learning rate ReduceLROnPlateau set)."""
+
     def __init__(
         self,
         *,
         steps: int,
         epochs: int,
-        checkpoint_path: Path,
-        is_cancelled: Callable[[], bool],
-        on_progress: Callable[[dict[str, Any]], None],
-        on_epoch: Callable[[int, dict[str, float]], None],
+        sink: Sink,
+        stateful: Sequence[checkpoint.Stateful] = (),
         on_epoch_begin: Callable[[int], None] = lambda epoch: None,
     ) -> None:
         super().__init__()
         self.steps, self.epochs = steps, epochs
-        self.checkpoint_path = checkpoint_path
-        self.is_cancelled, self.on_progress, self.on_epoch = is_cancelled, on_progress, on_epoch
+        self.sink, self.stateful = sink, stateful
         self.before_epoch = on_epoch_begin
         self.epoch, self.epoch_start, self.last_report = 0, 0.0, 0.0
+        self.learning_rate = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.before_epoch(epoch)
         self.epoch, self.epoch_start = epoch, time.perf_counter()
         self.last_report = 0.0
+        # The rate this epoch trains with; ReduceLROnPlateau may lower it at the epoch's end.
+        self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.is_cancelled():
+        if self.sink.is_cancelled():
             raise Cancelled
         loss = float((logs or {}).get("loss", 0.0))
         if not math.isfinite(loss):
@@ -65,7 +68,7 @@ class Recorder(keras.callbacks.Callback):
             self.last_report = now
             done = batch + 1
             elapsed = now - self.epoch_start
-            self.on_progress(
+            self.sink.progress(
                 {
                     "epoch": self.epoch + 1,
                     "epochs": self.epochs,
@@ -83,18 +86,60 @@ class Recorder(keras.callbacks.Callback):
                 f"loss became NaN at epoch {epoch + 1}, batch {self.steps}: lower the learning "
                 f"rate, normalize the inputs, or add BatchNormalization."
             )
-        values["learning_rate"] = float(
-            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-        )
+        values["learning_rate"] = self.learning_rate
         values["epoch_time"] = time.perf_counter() - self.epoch_start
-        # The checkpoint first: an epoch in the DB always has a checkpoint to resume from.
-        with writing(f"the checkpoint of epoch {epoch + 1}", kept=_kept(epoch)):
-            checkpoint.save(self.model, self.checkpoint_path, epoch + 1)
-        self.on_epoch(epoch + 1, values)
+        state = checkpoint.to_bytes(self.model, epoch + 1, self.stateful)
+        self.sink.epoch(epoch + 1, values, state)
 
 
-def _kept(done: int) -> str:
-    """What a run keeps when the next epoch's checkpoint cannot be written."""
-    if not done:
-        return "Training stopped before its first epoch was recorded"
-    return f"Training stopped after epoch {done}; its metrics and checkpoint are kept"
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class EarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras's, with its patience, best value and best weights kept in checkpoints."""
+
+    resumed: tuple[dict[str, Any], list[np.ndarray]] | None = None
+
+    def get_state(self) -> tuple[dict[str, Any], list[np.ndarray]]:
+        state = {
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best": _number(self.best),
+            "best_epoch": self.best_epoch,
+        }
+        return state, list(self.best_weights or [])
+
+    def set_state(self, state: dict[str, Any], arrays: list[np.ndarray]) -> None:
+        self.resumed = state, arrays
+        self.stopped_epoch = state["stopped_epoch"]  # read before fit: did it stop already?
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)  # resets everything: the resumed state goes on top
+        if self.resumed is not None:
+            state, arrays = self.resumed
+            self.wait, self.stopped_epoch = state["wait"], state["stopped_epoch"]
+            self.best, self.best_epoch = state["best"], state["best_epoch"]
+            self.best_weights = arrays or None
+            self.resumed = None
+
+
+class ReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
+    """Keras's, with its wait, best value and cooldown kept in checkpoints (the learning rate
+    it lowered is an optimizer variable, restored with the others)."""
+
+    resumed: dict[str, Any] | None = None
+
+    def get_state(self) -> tuple[dict[str, Any], list[np.ndarray]]:
+        state = {"wait": self.wait, "best": _number(self.best)}
+        return {**state, "cooldown_counter": self.cooldown_counter}, []
+
+    def set_state(self, state: dict[str, Any], arrays: list[np.ndarray]) -> None:
+        self.resumed = state
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        if self.resumed is not None:
+            self.wait, self.best = self.resumed["wait"], self.resumed["best"]
+            self.cooldown_counter = self.resumed["cooldown_counter"]
+            self.resumed = None

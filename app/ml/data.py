@@ -1,17 +1,17 @@
-"""Arrays for training: the run's preprocessing applied, and a tf.data pipeline whose
-shuffle order depends only on (seed, epoch), so a resumed run sees the same batches."""
+"""Arrays for training: the run's preprocessing applied to the stored arrays (however they
+came: memory-mapped files, the object store), and a tf.data pipeline whose shuffle order
+depends only on (seed, epoch), so a resumed run sees the same batches."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from app.datasets.base import load_split
 from app.datasets.split import pick_test_rows
+from app.ml.job import Arrays
 
 
 def prepare_x(x: np.ndarray, prep: dict[str, Any], twin_axes: tuple[int, ...] | None) -> np.ndarray:
@@ -39,16 +39,16 @@ def prepare_y(y: np.ndarray, labels: str, classes: int) -> np.ndarray:
     return y.astype(np.int32)
 
 
-def load(
-    folder: Path,
+def prepare(
+    arrays: Arrays,
     split: str,
     prep: dict[str, Any],
     twin_axes: tuple[int, ...] | None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    loaded = load_split(folder, split)
-    if loaded is None:
+    """One stored split as model inputs and targets; None when the dataset has no such split."""
+    if split not in arrays:
         return None
-    x, y = loaded
+    x, y = arrays[split]
     return prepare_x(x, prep, twin_axes), prepare_y(y, prep["labels"], len(prep["class_names"]))
 
 

@@ -1,61 +1,63 @@
-"""One run, start to end, inside a worker: the tutorial's compile, fit, evaluate and save."""
+"""One run, start to end, wherever it trains: the tutorial's compile, fit, evaluate and save.
+
+`train` sees a Job, the dataset's arrays and a Sink (app/ml/job.py), nothing else: no
+database, no DATA_DIR. Each executor supplies those and keeps what comes back (the local
+worker in app/executors/local_job.py, the Ray dispatcher through app/runs/epochs.py).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import traceback
+import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from app.accounts.quotas import folder_size
 from app.ml import checkpoint
-from app.ml.callbacks import Cancelled, NonFiniteLoss, Recorder
+from app.ml.callbacks import EarlyStopping, Recorder, ReduceLROnPlateau
 from app.ml.compiler import build_model, compile_kwargs
-from app.ml.data import EpochBatches, hold_out, load
-from app.models import AUTO_STEPS_PER_EXECUTION, Dataset, Run, RunStatus
-from app.paths import DataPaths
-from app.runs import state
+from app.ml.data import EpochBatches, hold_out, prepare
+from app.ml.job import Arrays, Job, Outcome, Sink
+from app.models.fit import AUTO_STEPS_PER_EXECUTION
 from app.stacks import check_stack
 from app.stacks.cpu_twin import cpu_twin, needs_twin
-from app.storage import DiskFull, disk_full_message, is_disk_full, writing
+from app.storage import writing
+
+MODEL_KEPT = "Every epoch's metrics and the last epoch's checkpoint are kept"
 
 
-def _callbacks(fit: dict[str, Any]) -> list[keras.callbacks.Callback]:
-    out: list[keras.callbacks.Callback] = []
+def _callbacks(fit: dict[str, Any]) -> list[EarlyStopping | ReduceLROnPlateau]:
+    out: list[EarlyStopping | ReduceLROnPlateau] = []
     if fit.get("early_stopping"):
-        out.append(keras.callbacks.EarlyStopping(**fit["early_stopping"]))
+        out.append(EarlyStopping(**fit["early_stopping"]))
     if fit.get("reduce_lr_on_plateau"):
-        out.append(keras.callbacks.ReduceLROnPlateau(**fit["reduce_lr_on_plateau"]))
+        out.append(ReduceLROnPlateau(**fit["reduce_lr_on_plateau"]))
     return out
 
 
-def _model(run: Run) -> tuple[keras.Sequential, tuple[int, ...] | None]:
-    stack = check_stack(run.stack, max_layers=10_000)
+def _model(job: Job) -> tuple[keras.Sequential, tuple[int, ...] | None]:
+    stack = check_stack(job.stack, max_layers=10_000)
     twin_axes = None
     if needs_twin(stack):  # TensorFlow's CPU kernels only run channels_last convolutions
         stack, twin_axes = cpu_twin(stack)
     model = build_model(stack)
-    steps = run.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION
+    steps = job.fit.get("steps_per_execution") or AUTO_STEPS_PER_EXECUTION
     model.compile(**compile_kwargs(stack.compile), steps_per_execution=steps)
     return model, twin_axes
 
 
-def _data(run: Run, folder: Path, twin_axes: tuple[int, ...] | None) -> dict:
-    prep, fit = run.preprocessing, run.fit
-    train = load(folder, "train", prep, twin_axes)
-    test = load(folder, "test", prep, twin_axes)
+def _data(job: Job, arrays: Arrays, twin_axes: tuple[int, ...] | None) -> dict:
+    prep, fit = job.preprocessing, job.fit
+    train = prepare(arrays, "train", prep, twin_axes)
+    test = prepare(arrays, "test", prep, twin_axes)
     assert train is not None
-    sparse = np.load(folder / "y_train.npy")
     if fit["validation"] == "test" and test is not None:
         return {"train": train, "val": test, "test": test}
+    sparse = np.asarray(arrays["train"][1])
     fitted, val = hold_out(*train, sparse, fit["validation_split"])
     return {"train": fitted, "val": val, "test": test}
 
@@ -93,95 +95,67 @@ def _from_logits(model: keras.Sequential) -> bool:
     return bool(config.get("from_logits", False))
 
 
-def _save_model(model: keras.Sequential, path: Path, run: Run, twin: bool) -> None:
-    """The trained model as .keras, with class names and preprocessing inside the archive;
-    it takes its name only once complete (a full disk leaves no half-written model)."""
+def _model_bytes(model: keras.Sequential, job: Job, twin: bool) -> bytes:
+    """The trained model as a .keras file, with class names and preprocessing inside the
+    archive; made in a temporary folder of its own (Keras saves to a path), which goes."""
     meta = {
-        "class_names": run.preprocessing["class_names"],
-        "preprocessing": run.preprocessing,
+        "class_names": job.preprocessing["class_names"],
+        "preprocessing": job.preprocessing,
         "channels_last_twin": twin,
-        "layerstack_run": run.id,
+        "layerstack_run": job.run_id,
     }
-    tmp = path.with_name(f"{path.stem}.tmp{path.suffix}")  # Keras wants the .keras suffix
-    kept = "Every epoch's metrics and the last epoch's checkpoint are kept"
-    try:
-        with writing("the trained model (model.keras)", kept=kept):
-            model.save(tmp)
-            with zipfile.ZipFile(tmp, "a") as archive:
+    with tempfile.TemporaryDirectory(prefix="layerstack-model-") as folder:
+        path = Path(folder) / "trained.keras"  # not DATA_DIR: no name of its layout
+        where = f"{Path(folder).parent} (the temporary folder, TMPDIR)"
+        with writing("the trained model (model.keras)", where=where, kept=MODEL_KEPT):
+            model.save(path)
+            with zipfile.ZipFile(path, "a") as archive:
                 archive.writestr("layerstack.json", json.dumps(meta, indent=2))
-            os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        return path.read_bytes()
 
 
-def train_run(
-    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
-) -> RunStatus:
-    """Train a claimed run to its end; the final status (with the run's size on disk)."""
-    values: dict[str, Any] = {}
-    try:
-        values = _train(engine, paths, run_id, is_cancelled)
-        status = RunStatus.COMPLETED
-    except Cancelled:
-        status = RunStatus.CANCELLED
-    except (NonFiniteLoss, DiskFull) as error:  # said in words: what happened, what to do
-        status, values = RunStatus.FAILED, {"error": str(error)}
-    except Exception as error:  # the worker lives on; the run records what went wrong
-        status, values = RunStatus.FAILED, {"error": _failure(error)}
-    state.finish(engine, run_id, status, size_bytes=folder_size(paths.run(run_id)), **values)
-    return status
+def _start(job: Job, model: keras.Sequential, callbacks: Sequence[checkpoint.Stateful]) -> int:
+    """The epoch training starts from: the job's checkpoint restored, or 0."""
+    first = 0 if job.checkpoint is None else checkpoint.restore(model, job.checkpoint, callbacks)
+    if first != job.start_epoch:
+        held = "no checkpoint" if job.checkpoint is None else f"a checkpoint of epoch {first}"
+        raise ValueError(f"Run {job.run_id} starts after epoch {job.start_epoch} with {held}.")
+    return first
 
 
-def _failure(error: Exception) -> str:
-    """A failed run's message: a full disk in words, anything else as Python states it."""
-    if is_disk_full(error):  # not one of the writes named in _save_model and the callback
-        kept = "The epochs recorded so far are kept"
-        return disk_full_message("the run's files or metrics", "DATA_DIR", kept)
-    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-    return f"Training failed: {detail}"[:4000]
-
-
-def _train(
-    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
-) -> dict[str, Any]:
-    """Fit, evaluate and save; what the finished run records (test metrics, confusion)."""
-    with Session(engine) as session:
-        run = session.get(Run, run_id)
-        assert run is not None
-        dataset = session.get(Dataset, run.dataset_id)
-        assert dataset is not None and dataset.id is not None
-    paths.run(run_id).mkdir(parents=True, exist_ok=True)
-    fit, seed = run.fit, run.fit["seed"]
-    keras.utils.set_random_seed(seed)
-    model, twin_axes = _model(run)
-    arrays = _data(run, paths.dataset(dataset.id), twin_axes)
-    ckpt = paths.checkpoint(run_id)
-    first = checkpoint.load(model, ckpt) if run.epochs_done and ckpt.exists() else 0
-    x, y = arrays["train"]
-    batches = EpochBatches(x, y, fit["batch_size"], seed, fit["shuffle"])
+def train(job: Job, arrays: Arrays, sink: Sink) -> Outcome:
+    """Fit from the job's checkpoint (or from scratch), evaluate and save: the finished run's
+    results and .keras file. Raises Cancelled, NonFiniteLoss, DiskFull (the model's
+    temporary file), or whatever the sink raises, which stops training where it is."""
+    fit = job.fit
+    keras.utils.set_random_seed(fit["seed"])
+    model, twin_axes = _model(job)
+    data = _data(job, arrays, twin_axes)
+    callbacks = _callbacks(fit)
+    first = _start(job, model, callbacks)
+    # A checkpoint taken as EarlyStopping stopped the run: no more epochs, but fit still
+    # begins and ends, so EarlyStopping puts its best weights back as it did the first time.
+    stopped = any(isinstance(c, EarlyStopping) and c.stopped_epoch > 0 for c in callbacks)
+    x, y = data["train"]
+    batches = EpochBatches(x, y, fit["batch_size"], fit["seed"], fit["shuffle"])
     recorder = Recorder(
         steps=batches.steps,
-        on_epoch_begin=batches.set_epoch,
         epochs=fit["epochs"],
-        checkpoint_path=ckpt,
-        is_cancelled=is_cancelled,
-        on_progress=lambda p: state.set_progress(engine, run_id, p),
-        on_epoch=lambda e, logs: state.record_epoch(engine, run_id, e, logs),
+        sink=sink,
+        stateful=callbacks,
+        on_epoch_begin=batches.set_epoch,
     )
-    if first < fit["epochs"]:
-        model.fit(
-            batches.dataset,
-            epochs=fit["epochs"],
-            initial_epoch=first,
-            validation_data=arrays["val"],
-            validation_batch_size=fit["batch_size"],
-            callbacks=[recorder, *_callbacks(fit)],
-            verbose=0,
-        )
-    results = _evaluate(model, arrays["test"], run.preprocessing, fit["batch_size"])
-    _save_model(model, paths.model(run_id), run, twin_axes is not None)
-    return results
+    model.fit(
+        batches.dataset,
+        epochs=first if stopped else max(first, fit["epochs"]),
+        initial_epoch=first,
+        validation_data=data["val"],
+        validation_batch_size=fit["batch_size"],
+        callbacks=[*callbacks, recorder],  # the Recorder last: it checkpoints their state
+        verbose=0,
+    )
+    results = _evaluate(model, data["test"], job.preprocessing, fit["batch_size"])
+    return Outcome(results, _model_bytes(model, job, twin_axes is not None))
 
 
 def warm_up() -> None:

@@ -89,18 +89,44 @@ def set_progress(engine: Engine, run_id: int, progress: dict[str, Any]) -> None:
     _update(engine, run_id, col(Run.status) == RunStatus.RUNNING, progress=progress)
 
 
-def record_epoch(engine: Engine, run_id: int, epoch: int, logs: dict[str, float]) -> None:
-    """Commit one finished epoch's logs (1-based epoch), all keys in one transaction."""
+def record_epoch(
+    engine: Engine, run_id: int, epoch: int, logs: dict[str, float], attempt: int | None = None
+) -> bool:
+    """Commit one finished epoch's logs (1-based epoch), all keys in one transaction; only
+    the next epoch of a running run (of attempt `attempt`, when given) counts: False, and
+    nothing recorded, for a run that ended, was deleted, or has this epoch already."""
     now = utcnow()
+    where = [col(Run.status) == RunStatus.RUNNING, col(Run.epochs_done) == epoch - 1]
+    if attempt is not None:
+        where.append(col(Run.attempt) == attempt)
     with Session(engine) as session:
+        changed = session.execute(
+            update(Run)
+            .where(col(Run.id) == run_id, *where)
+            .values(epochs_done=epoch, version=col(Run.version) + 1)
+        ).rowcount  # type: ignore[attr-defined]
+        if not changed:
+            session.rollback()
+            return False
         session.add_all(
             RunMetric(run_id=run_id, key=key, step=epoch, value=value, recorded_at=now)
             for key, value in logs.items()
             if math.isfinite(value)
         )
+        session.commit()
+    return True
+
+
+def rewind(engine: Engine, run_id: int, epoch: int) -> None:
+    """Back to the state after `epoch` epochs (the last one with a checkpoint): later epochs'
+    rows go, in one transaction with `epochs_done`."""
+    with Session(engine) as session:
+        later = select(RunMetric).where(RunMetric.run_id == run_id, RunMetric.step > epoch)
+        for row in session.exec(later):
+            session.delete(row)
         session.execute(
             update(Run)
-            .where(col(Run.id) == run_id)
+            .where(col(Run.id) == run_id, col(Run.epochs_done) > epoch)
             .values(epochs_done=epoch, version=col(Run.version) + 1)
         )
         session.commit()

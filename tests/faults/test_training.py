@@ -3,8 +3,9 @@ not be written, what is kept, what to do), keeps its last good checkpoint whole,
 half-written file, and the database stays intact.
 
 The run trains here, in the test process (Keras imported once per session), as a worker
-would train it: claimed from the queue, then app.ml.training.train_run. The faults are
-injected at the write call, or met for real on a small file system where one can be mounted."""
+would train it: claimed from the queue, then app.executors.local_job.train_run. The faults
+are injected at the write call, or met for real on a small file system where one can be
+mounted."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.runs import state
-from tests.helpers.faults import fill, integrity, no_space, small_filesystem
+from tests.helpers.faults import FullFile, fill, integrity, no_space, small_filesystem
 from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.keras
@@ -30,7 +31,7 @@ EPOCHS = 3
 def train_here(client: TestClient, settings: Settings) -> dict:
     """Queue an MLP on the built-in digits, train it in this process; the run as the API
     shows it afterwards."""
-    from app.ml.training import train_run  # Keras: only once a test asks
+    from app.executors.local_job import train_run  # Keras: only once a test asks
 
     body = {"architecture": mlp(), "dataset_id": 1, "fit": {"epochs": EPOCHS, "seed": 1}}
     queued = client.post("/api/runs", json=body)
@@ -49,10 +50,10 @@ def train_here(client: TestClient, settings: Settings) -> dict:
     return client.get(f"/api/runs/{run_id}").json()
 
 
-def checkpoint_epoch(settings: Settings, run_id: int) -> int:
-    """The epoch the checkpoint holds, after reading every array in it (a broken zip or a
-    bad CRC fails here)."""
-    with np.load(settings.paths.checkpoint(run_id)) as data:
+def checkpoint_epoch(settings: Settings, run_id: int, epoch: int) -> int:
+    """The epoch checkpoint `epoch` holds, after reading every array in it (a broken zip or
+    a bad CRC fails here)."""
+    with np.load(settings.paths.checkpoint(run_id, epoch)) as data:
         arrays = {key: data[key] for key in data.files}
     return int(arrays["epoch"])
 
@@ -74,23 +75,24 @@ def app_client(settings: Settings) -> Iterator[TestClient]:
 
 
 def full_on(epoch: int, real: Callable) -> Callable:
-    """np.savez that writes part of checkpoint `epoch` and then finds the disk full."""
+    """open, for app.runs.epochs: the file of checkpoint `epoch` takes part of what is
+    written to it and then finds the disk full."""
 
-    def savez(file, *args, **arrays):
-        if int(arrays["epoch"]) != epoch:
-            return real(file, *args, **arrays)
+    def open_full(file, mode="r", *args, **kwargs):
+        if f"checkpoint-{epoch}.npz" not in str(file):
+            return real(file, mode, *args, **kwargs)
         Path(file).write_bytes(b"PK\x03\x04 half a checkpoint")
-        raise no_space()
+        return FullFile()
 
-    return savez
+    return open_full
 
 
 def test_a_checkpoint_the_disk_cannot_hold_fails_the_run_and_keeps_the_last_one(
     keras, app_client, settings, monkeypatch
 ):
-    from app.ml import checkpoint
+    from app.runs import epochs
 
-    monkeypatch.setattr(checkpoint.np, "savez", full_on(2, np.savez))
+    monkeypatch.setattr(epochs, "open", full_on(2, open), raising=False)
     run = train_here(app_client, settings)
     assert run["status"] == "failed"
     assert run["error"] == (
@@ -99,8 +101,8 @@ def test_a_checkpoint_the_disk_cannot_hold_fails_the_run_and_keeps_the_last_one(
         "ask the admin, then try again."
     )
     assert [h["epoch"] for h in run["history"]] == [1]
-    assert run_files(settings, run["id"]) == ["checkpoint.npz"]  # no half-written file
-    assert checkpoint_epoch(settings, run["id"]) == 1
+    assert run_files(settings, run["id"]) == ["checkpoint-1.npz"]  # no half-written file
+    assert checkpoint_epoch(settings, run["id"], 1) == 1
     assert_database_intact(app_client, settings)
 
 
@@ -119,8 +121,8 @@ def test_a_model_the_disk_cannot_hold_fails_the_run_and_leaves_no_model(
         "Every epoch's metrics and the last epoch's checkpoint are kept."
     )
     assert len(run["history"]) == EPOCHS
-    assert run_files(settings, run["id"]) == ["checkpoint.npz"]
-    assert checkpoint_epoch(settings, run["id"]) == EPOCHS
+    assert run_files(settings, run["id"]) == [f"checkpoint-{EPOCHS}.npz"]
+    assert checkpoint_epoch(settings, run["id"], EPOCHS) == EPOCHS
     assert app_client.get(f"/api/runs/{run['id']}/model.keras").status_code == 409
     assert_database_intact(app_client, settings)
 
@@ -136,10 +138,11 @@ def test_a_real_full_disk_mid_training_fails_the_run_and_keeps_its_checkpoint(
     the database elsewhere, so the run can say what happened."""
     record_epoch = state.record_epoch
 
-    def record_then_fill(engine, run_id, epoch, logs):
-        record_epoch(engine, run_id, epoch, logs)
+    def record_then_fill(engine, run_id, epoch, logs, **kwargs):
+        recorded = record_epoch(engine, run_id, epoch, logs, **kwargs)
         if epoch == full_after:
             fill(settings.data_dir)
+        return recorded
 
     monkeypatch.setattr(state, "record_epoch", record_then_fill)
     with small_filesystem(tmp_path / "data", "8m") as data_dir:
@@ -150,8 +153,8 @@ def test_a_real_full_disk_mid_training_fails_the_run_and_keeps_its_checkpoint(
             assert run["status"] == "failed"
             assert run["error"].startswith(f"The server's disk is full: {what} could not be")
             assert len(run["history"]) == full_after
-            assert run_files(settings, run["id"]) == ["checkpoint.npz"]
+            assert run_files(settings, run["id"]) == [f"checkpoint-{full_after}.npz"]
             (data_dir / "filler").unlink()
-            assert checkpoint_epoch(settings, run["id"]) == full_after
+            assert checkpoint_epoch(settings, run["id"], full_after) == full_after
             assert client.get("/api/runs").status_code == 200
         assert integrity(tmp_path / "layerstack.db") == "ok"

@@ -1,0 +1,71 @@
+"""One run trained in a local worker process: the run's job and the dataset's memory-mapped
+arrays from the database and DATA_DIR, app/ml/training.py's `train` on them, and a Sink that
+commits each epoch and its checkpoint (app/runs/epochs.py) as the Ray dispatcher does.
+
+Imports TensorFlow (through app.ml.training): only worker processes import this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from app.ml.callbacks import Cancelled, NonFiniteLoss
+from app.ml.training import train
+from app.models import RunStatus
+from app.paths import DataPaths
+from app.runs import epochs, state
+
+log = logging.getLogger("layerstack.workers")
+
+
+class EpochRefused(Exception):
+    """The run no longer takes this worker's epochs (deleted, or ended elsewhere)."""
+
+
+class LocalSink:
+    """The Sink of app/ml/job.py, straight into the database and DATA_DIR."""
+
+    def __init__(
+        self, engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+    ) -> None:
+        self.engine, self.paths, self.run_id = engine, paths, run_id
+        self.cancelled = is_cancelled
+
+    def is_cancelled(self) -> bool:
+        return self.cancelled()
+
+    def progress(self, progress: dict[str, Any]) -> None:
+        state.set_progress(self.engine, self.run_id, progress)
+
+    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+        if not epochs.commit_epoch(self.engine, self.paths, self.run_id, epoch, logs, checkpoint):
+            raise EpochRefused(f"run {self.run_id} did not take epoch {epoch}")
+
+
+def train_run(
+    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+) -> RunStatus | None:
+    """Train a claimed run to its end; the status it ended with (None when the run stopped
+    taking its epochs: it was deleted or ended elsewhere, and keeps the status it has)."""
+    try:
+        run = epochs.load_run(engine, run_id)
+        job = epochs.job_for(engine, paths, run)
+        arrays = epochs.dataset_arrays(paths, run.dataset_id)
+        outcome = train(job, arrays, LocalSink(engine, paths, run_id, is_cancelled))
+    except EpochRefused as refused:
+        log.info("%s; training stopped", refused)
+        return None
+    except Cancelled:
+        epochs.finish_other(engine, paths, run_id, RunStatus.CANCELLED, None)
+        return RunStatus.CANCELLED
+    except NonFiniteLoss as error:  # said in words: where it happened, what to do
+        epochs.finish_other(engine, paths, run_id, RunStatus.FAILED, str(error))
+        return RunStatus.FAILED
+    except Exception as error:  # the worker lives on; the run records what went wrong
+        epochs.finish_other(engine, paths, run_id, RunStatus.FAILED, epochs.failure(error))
+        return RunStatus.FAILED
+    return epochs.finish_completed(engine, paths, run_id, outcome)
