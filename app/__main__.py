@@ -2,6 +2,8 @@
 
 `python -m app users create --email you@example.com [--name "Your Name"] [--admin]` makes a
 user; the password is asked for on the terminal, or read from the first line of stdin.
+
+`python -m app dispatch` runs the Ray dispatcher (EXECUTOR=ray) in the foreground.
 """
 
 from __future__ import annotations
@@ -64,6 +66,27 @@ def create_user(args: argparse.Namespace) -> None:
     print(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+def dispatch() -> None:
+    """The Ray dispatcher in the foreground (EXECUTOR=ray on another host, or WORKERS=0 on the
+    web server's): it waits for the database lease, then drives the cluster until Ctrl-C."""
+    import logging
+    import os
+    import threading
+
+    from app.db import make_engine, migrate
+    from app.executors.dispatcher import Dispatcher
+
+    settings = _settings()
+    migrate(make_engine(settings.db_url))
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    stop = threading.Event()
+    try:
+        Dispatcher(settings).serve(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
@@ -72,7 +95,11 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--email", required=True)
     create.add_argument("--name", help="display name")
     create.add_argument("--admin", action="store_true", help="may manage users, sees all work")
+    commands.add_parser("dispatch", help="run the Ray dispatcher (EXECUTOR=ray) here")
     args = parser.parse_args(argv)
+    if args.command == "dispatch":
+        dispatch()
+        return
     if args.command == "users" and args.action == "create":
         create_user(args)
         return

@@ -40,8 +40,7 @@ def read_datasets(
             409: "Over your dataset quota (AUTH=accounts)",
             413: "Over MAX_UPLOAD_BYTES, too much once unpacked, or over your storage quota",
             415: "Not a format Layerstack reads",
-            503: "MAX_IMPORTS imports or exports are running already: try again after "
-            "Retry-After",
+            503: "MAX_IMPORTS imports or exports are running already: try again after Retry-After",
             507: "The server's disk is full (DATA_DIR, the database or TMPDIR): nothing of the "
             "upload was kept",
         }
@@ -108,8 +107,7 @@ def read_dataset_samples(
     responses=NOT_FOUND
     | described(
         {
-            503: "MAX_IMPORTS imports or exports are running already: try again after "
-            "Retry-After",
+            503: "MAX_IMPORTS imports or exports are running already: try again after Retry-After",
             507: "The server's temporary folder (TMPDIR) is full: the .npz was not built",
         }
     )

@@ -1,4 +1,5 @@
-"""Executors train queued runs: the local process pool (the default) behind one interface."""
+"""Executors train queued runs behind one interface: the local process pool (the default) or
+a Ray cluster through a dispatcher process (EXECUTOR=ray)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.executors.base import Executor
+from app.executors.cluster import RayExecutor
 from app.executors.local import LocalExecutor
 
-EXECUTORS: dict[str, type[LocalExecutor]] = {"local": LocalExecutor}
+EXECUTORS: dict[str, type[LocalExecutor] | type[RayExecutor]] = {
+    "local": LocalExecutor,
+    "ray": RayExecutor,
+}
 
 
 def make_executor(settings: Settings, engine: Engine) -> Executor:
@@ -16,4 +21,4 @@ def make_executor(settings: Settings, engine: Engine) -> Executor:
     return EXECUTORS[settings.executor](settings, engine)
 
 
-__all__ = ["Executor", "LocalExecutor", "make_executor"]
+__all__ = ["Executor", "LocalExecutor", "RayExecutor", "make_executor"]

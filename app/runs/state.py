@@ -7,10 +7,11 @@ Workers (in other processes) and the web process share them; every change bumps
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import true, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -33,17 +34,19 @@ def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bo
     return bool(changed)
 
 
-def claim_next(engine: Engine, worker: str) -> int | None:
+def claim_next(engine: Engine, worker: str, skip: Collection[int] = ()) -> int | None:
     """The next queued run, now `running` on this worker; None when the queue is empty.
 
     Fair between users: each user's oldest queued run is a candidate, and the user with the
     fewest runs training, then the one whose last run started longest ago, goes first; so
-    one user's 50 queued runs do not starve another's one.
+    one user's 50 queued runs do not starve another's one. Runs in `skip` are passed over
+    (the Ray dispatcher's: no room for them, or no node could ever take them).
     """
+    waiting = col(Run.id).not_in(skip) if skip else true()
     with Session(engine) as session:
         queued = session.exec(
             select(Run.id, Run.owner_id)
-            .where(Run.status == RunStatus.QUEUED)
+            .where(Run.status == RunStatus.QUEUED, waiting)
             .order_by(col(Run.id))
             .limit(QUEUE_LOOKAHEAD)
         ).all()

@@ -1,0 +1,141 @@
+"""The Ray executor against a real local Ray cluster (tests/helpers/ray_cluster.py): a server
+with EXECUTOR=ray whose dispatcher drives the cluster. Runs stream their epochs as with the
+local executor, cancel, wait in words for what no node has, spread over nodes, and survive a
+node that goes away mid-run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers.live_server import LiveServer
+from tests.helpers.ray_cluster import LOOPBACK, listening, worker_node
+from tests.helpers.sse import events
+from tests.helpers.stacks import mlp
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module")
+def server(ray_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("ray") / "data"
+    live = LiveServer(data, EXECUTOR="ray", RAY_ADDRESS=ray_cluster.address, WORKERS="1")
+    live.start()
+    yield live
+    live.stop()
+
+
+def submit(server: LiveServer, **fit: Any) -> dict[str, Any]:
+    body = {"architecture": mlp([8, 8]), "dataset_id": 1, "fit": {"seed": 7, **fit}}
+    answer = httpx.post(f"{server.url}/api/runs", json=body)
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def read(server: LiveServer, run_id: int) -> dict[str, Any]:
+    return httpx.get(f"{server.url}/api/runs/{run_id}").json()
+
+
+def wait_for(server: LiveServer, run_id: int, done, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = read(server, run_id)
+        if done(run):
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} never got there: {run}\n{server.log()[-3000:]}")
+
+
+def test_every_ray_listener_is_on_loopback(ray_cluster: Any) -> None:
+    lines = listening()
+    assert lines, "no Ray listener found"
+    for line in lines:
+        local = line.split()[3]
+        assert local.startswith((f"{LOOPBACK}:", f"[::ffff:{LOOPBACK}]:", "[::1]:")), line
+
+
+def test_a_gpu_run_on_a_cpu_cluster_waits_and_says_why(server: LiveServer) -> None:
+    run = submit(server, epochs=1, resources={"gpus": 1})
+    waiting = wait_for(server, run["id"], lambda r: r["waiting_for"])
+    assert waiting["status"] == "queued"
+    assert "a node with 1 CPU, 1 GPU" in waiting["waiting_for"]
+    assert "no node of the cluster has enough GPU" in waiting["waiting_for"]
+    time.sleep(1.5)  # several placement rounds: it stays queued, never runs on a CPU
+    assert read(server, run["id"])["status"] == "queued"
+    assert httpx.post(f"{server.url}/api/runs/{run['id']}/cancel").status_code == 200
+    assert read(server, run["id"])["status"] == "cancelled"
+
+
+# A run slow enough to act on mid-way: one sample a step, one step a compiled call.
+SLOW = {"batch_size": 2, "steps_per_execution": 1}
+FINISHED = ("completed", "failed", "cancelled", "interrupted")
+
+
+def history(server: LiveServer, run_id: int) -> list[dict[str, Any]]:
+    return read(server, run_id)["history"]
+
+
+def test_a_run_streams_its_epochs_over_sse_and_completes_on_a_node(server: LiveServer) -> None:
+    run = submit(server, epochs=3)
+    seen = [
+        e.data for e in events(f"{server.url}/api/runs/{run['id']}/events") if e.event == "epoch"
+    ]
+    assert [e["epoch"] for e in seen] == [1, 2, 3]
+    done = read(server, run["id"])
+    assert done["status"] == "completed", done
+    assert done["attempt"] == 1 and done["node"] and done["waiting_for"] is None
+    assert [row["epoch"] for row in done["history"]] == [1, 2, 3]
+    assert done["test_metrics"]["accuracy"] > 0.2
+    model = httpx.get(f"{server.url}/api/runs/{run['id']}/model.keras")
+    assert model.status_code == 200 and model.content[:2] == b"PK"  # the .keras zip
+
+
+def test_cancel_stops_a_running_run_within_moments(server: LiveServer) -> None:
+    run = submit(server, epochs=50, **SLOW)
+    wait_for(server, run["id"], lambda r: r["epochs_done"] >= 1)
+    asked = time.monotonic()
+    assert httpx.post(f"{server.url}/api/runs/{run['id']}/cancel").status_code == 200
+    done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED, timeout=30)
+    assert done["status"] == "cancelled", done
+    assert time.monotonic() - asked < 5  # the flag, not the 10 s force-cancel
+    assert done["epochs_done"] < 50
+
+
+def test_two_runs_train_on_two_nodes_at_once(server: LiveServer) -> None:
+    runs = [submit(server, epochs=50, **SLOW) for _ in range(2)]
+    placed = [wait_for(server, r["id"], lambda r: r["node"] and r["epochs_done"] >= 1)
+              for r in runs]  # fmt: skip
+    assert placed[0]["node"] != placed[1]["node"]
+    for r in runs:
+        httpx.post(f"{server.url}/api/runs/{r['id']}/cancel")
+    for r in runs:
+        wait_for(server, r["id"], lambda r: r["status"] in FINISHED, timeout=30)
+
+
+def test_a_node_lost_mid_run_is_retried_on_the_other_node_with_the_same_history(
+    server: LiveServer, ray_cluster: Any
+) -> None:
+    fit = {"epochs": 6, **SLOW}
+    whole = submit(server, **fit)
+    whole_done = wait_for(server, whole["id"], lambda r: r["status"] in FINISHED, timeout=180)
+    assert whole_done["status"] == "completed", whole_done
+
+    run = submit(server, **fit)
+    first = wait_for(server, run["id"], lambda r: r["epochs_done"] >= 2 and r["node"])
+    node = next(n for n in ray_cluster.worker_nodes if first["node"].startswith(n.node_id[:12]))
+    try:
+        ray_cluster.remove_node(node, allow_graceful=False)
+        done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED, timeout=180)
+    finally:
+        worker_node(ray_cluster)  # the next tests find two nodes again
+    assert done["status"] == "completed", (done, server.log()[-3000:])
+    assert done["attempt"] == 2 and done["node"] != first["node"]
+    got, want = done["history"], whole_done["history"]
+    assert [row["epoch"] for row in got] == list(range(1, 7))  # each epoch exactly once
+    for mine, theirs in zip(got, want, strict=True):
+        for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            assert mine[key] == pytest.approx(theirs[key], rel=1e-4), (key, mine, theirs)
