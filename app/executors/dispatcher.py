@@ -265,7 +265,8 @@ class Dispatcher:
                 if attempt is None:
                     continue  # a cut-off attempt still talking: its word no longer counts
                 if kind == "started":
-                    attempt.node = self.node_names.get(rest[0], rest[0][:12])
+                    node, pid = rest
+                    attempt.node = f"{self.node_names.get(node, node[:12])}, worker pid {pid}"
                     attempts.placed(self.engine, run_id, number, attempt.node)
                 elif kind == "progress":
                     state.set_progress(self.engine, run_id, rest[0])

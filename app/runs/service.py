@@ -140,6 +140,7 @@ def submit_run(
 ) -> RunPublic:
     """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
     _check_epochs(settings, body)
+    _check_resources(settings, body)
     stack, architecture_id = _stack(session, user, body)
     dataset = get_dataset(session, user, body.dataset_id)
     quotas.check_active_runs(session, settings, user)
@@ -185,6 +186,25 @@ def _check_epochs(settings: Settings, body: RunCreate) -> None:
             "ask the operator to raise MAX_EPOCHS.",
             "max_epochs",
             asked,
+        )
+
+
+def _check_resources(settings: Settings, body: RunCreate) -> None:
+    """The local executor trains on this machine's CPUs: a run that asks for a GPU or a
+    custom resource is refused, not silently trained on a CPU (EXECUTOR=ray waits for one)."""
+    wanted = body.fit.resources
+    if settings.executor != "local" or wanted is None:
+        return
+    asked = [f"{wanted.gpus:g} GPU"] if wanted.gpus else []
+    asked += [f"{amount:g} {name}" for name, amount in sorted(wanted.custom.items()) if amount]
+    if asked:
+        raise invalid(
+            ("fit", "resources"),
+            f"fit.resources asks for {', '.join(asked)}, but this server trains on its own "
+            "CPUs (EXECUTOR=local), so the run would never get them. Leave them out, or run "
+            "it on a server with EXECUTOR=ray and a cluster that has them.",
+            "resources_unavailable",
+            wanted.model_dump(),
         )
 
 

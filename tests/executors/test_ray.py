@@ -5,6 +5,8 @@ node that goes away mid-run."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -139,3 +141,50 @@ def test_a_node_lost_mid_run_is_retried_on_the_other_node_with_the_same_history(
     for mine, theirs in zip(got, want, strict=True):
         for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
             assert mine[key] == pytest.approx(theirs[key], rel=1e-4), (key, mine, theirs)
+
+
+def test_workers_stay_warm_from_one_run_to_the_next(server: LiveServer) -> None:
+    """TensorFlow is imported once per Ray worker process: later runs reuse the processes."""
+    workers = set()
+    for _ in range(3):
+        run = submit(server, epochs=1)
+        done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED)
+        assert done["status"] == "completed", done
+        workers.add(done["node"].split("worker pid ")[1])
+    assert len(workers) <= 2  # one process a node at most, not one a run
+
+
+def dispatcher_pid(server: LiveServer) -> int:
+    [entry] = httpx.get(f"{server.url}/api/health").json()["workers"]
+    assert entry["executor"] == "ray" and entry["alive"]
+    return int(entry["pid"])
+
+
+def test_a_dead_dispatcher_leaves_its_runs_interrupted_and_resumable(server: LiveServer) -> None:
+    run = submit(server, epochs=30, **SLOW)
+    wait_for(server, run["id"], lambda r: r["epochs_done"] >= 1)
+    old = dispatcher_pid(server)
+    os.kill(old, signal.SIGKILL)
+    stopped = wait_for(server, run["id"], lambda r: r["status"] in FINISHED, timeout=30)
+    assert stopped["status"] == "interrupted", stopped
+    assert "dispatcher" in stopped["error"] and "resume" in stopped["error"]
+    kept = stopped["epochs_done"]
+    # A new dispatcher takes over (the dead one's lease expires) and the run resumes there.
+    assert wait_for_value(lambda: dispatcher_pid(server) != old)
+    assert httpx.post(f"{server.url}/api/runs/{run['id']}/resume").status_code == 200
+    done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED, timeout=180)
+    assert done["status"] == "completed", (done, server.log()[-3000:])
+    assert [row["epoch"] for row in done["history"]] == list(range(1, 31))
+    assert done["attempt"] >= 2 and kept >= 1
+
+
+def wait_for_value(check, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except (AssertionError, httpx.HTTPError):
+            pass
+        time.sleep(0.2)
+    return False
