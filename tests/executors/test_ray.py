@@ -188,3 +188,48 @@ def wait_for_value(check, timeout: float = 30) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+class MemorySink:
+    """Keeps each epoch's logs, as the local executor's sink would commit them."""
+
+    def __init__(self) -> None:
+        self.logs: list[dict[str, float]] = []
+
+    def is_cancelled(self) -> bool:
+        return False
+
+    def progress(self, progress: dict[str, Any]) -> None:
+        pass
+
+    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+        self.logs.append(logs)
+
+
+@pytest.mark.keras
+def test_a_run_on_ray_has_the_losses_of_the_same_run_trained_here(
+    server: LiveServer, keras: Any
+) -> None:
+    """The same job (snapshot, seed, data) through the trainer every executor uses, here in
+    this process as a local worker runs it: per-epoch losses equal to rel 1e-4."""
+    import warnings
+
+    from app.datasets.base import load_split
+    from app.ml.job import Job
+    from app.ml.training import train
+
+    run = submit(server, epochs=4, early_stopping={"patience": 1},
+                 reduce_lr_on_plateau={"patience": 1, "factor": 0.5})  # fmt: skip
+    done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED)
+    assert done["status"] == "completed", done
+    folder = server.data_dir / "datasets" / "1"
+    arrays = {s: loaded for s in ("train", "test") if (loaded := load_split(folder, s))}
+    job = Job(done["id"], 1, done["stack"], done["fit"], done["preprocessing"])
+    sink = MemorySink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # Keras's own warnings are not this test's business
+        train(job, arrays, sink)
+    assert len(sink.logs) == len(done["history"])
+    for here, there in zip(sink.logs, done["history"], strict=True):
+        for key in ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate"):
+            assert here[key] == pytest.approx(there[key], rel=1e-4), (key, here, there)
