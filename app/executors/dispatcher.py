@@ -332,8 +332,8 @@ class Dispatcher:
         tries = attempt.number
         message = (
             f"The run was lost {tries} time{'s' if tries > 1 else ''} (RUN_RETRIES="
-            f"{self.settings.run_retries}); the last time on {where}: {cause}. Its last "
-            f"completed epoch is kept: resume it when the cluster is healthy."
+            f"{self.settings.run_retries}); the last time on {where}: {cause}. Its completed "
+            f"epochs and the last checkpoint are kept."
         )
         epochs.finish_other(self.engine, self.paths, attempt.run_id, RunStatus.FAILED, message)
 

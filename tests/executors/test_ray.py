@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -233,3 +234,29 @@ def test_a_run_on_ray_has_the_losses_of_the_same_run_trained_here(
     for here, there in zip(sink.logs, done["history"], strict=True):
         for key in ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate"):
             assert here[key] == pytest.approx(there[key], rel=1e-4), (key, here, there)
+
+
+def test_after_the_last_retry_a_lost_run_fails_naming_the_node_and_the_cause(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    live = LiveServer(tmp_path / "data", EXECUTOR="ray", RAY_ADDRESS=ray_cluster.address,
+                      WORKERS="1", RUN_RETRIES="0").start()  # fmt: skip
+    try:
+        run = submit(live, epochs=30, **SLOW)
+        first = wait_for(live, run["id"], lambda r: r["epochs_done"] >= 1 and r["node"])
+        prefix = first["node"][:12]
+        node = next(n for n in ray_cluster.worker_nodes if n.node_id.startswith(prefix))
+        try:
+            ray_cluster.remove_node(node, allow_graceful=False)
+            done = wait_for(live, run["id"], lambda r: r["status"] in FINISHED, timeout=120)
+        finally:
+            worker_node(ray_cluster)
+        assert done["status"] == "failed", done
+        assert f"the last time on node {prefix}" in done["error"]
+        assert (
+            "RUN_RETRIES=0" in done["error"]
+            and "epochs and the last checkpoint are kept" in done["error"]
+        )
+        assert done["epochs_done"] >= 1 and len(done["history"]) == done["epochs_done"]
+    finally:
+        live.stop()
