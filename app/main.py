@@ -35,6 +35,7 @@ from app.db import make_engine, migrate
 from app.deps import get_current_user
 from app.errors import add_error_handlers
 from app.executors import make_executor
+from app.executors.cluster import DISPATCHER_PREFIX
 from app.limits import BodyLimit
 from app.models import User
 from app.predictions.predictor import Predictor
@@ -118,7 +119,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
-        interrupted = interrupt_running(engine)  # left running by a crash: resumable
+        # Left running by a crash: resumable. A Ray dispatcher's runs may be another live
+        # server's; a dead dispatcher's are interrupted by the one that takes its lease.
+        spare = DISPATCHER_PREFIX if settings.executor == "ray" else None
+        interrupted = interrupt_running(engine, spare)
         with Session(engine) as session:
             clean_leftovers(session, settings.paths)
             ensure_builtin(session, settings.paths)

@@ -19,6 +19,7 @@ from app.runs import attempts
 
 log = logging.getLogger("layerstack.ray")
 WATCH_EVERY_S = 0.5
+DISPATCHER_PREFIX = "dispatcher-"  # its runs' worker names: dispatcher-<8 hex digits>
 STOP_WAIT_S = 15
 
 
@@ -41,7 +42,7 @@ class RayExecutor:
         self.watcher.start()
 
     def _spawn(self) -> Any:
-        self.name = f"dispatcher-{uuid.uuid4().hex[:8]}"
+        self.name = f"{DISPATCHER_PREFIX}{uuid.uuid4().hex[:8]}"
         process = self.context.Process(
             target=_dispatch,
             name=self.name,

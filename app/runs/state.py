@@ -190,10 +190,16 @@ def fail_worker_runs(engine: Engine, worker: str, message: str) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-def interrupt_running(engine: Engine) -> list[int]:
-    """At start-up (after a crash) or shutdown: runs left `running` become `interrupted`."""
+def interrupt_running(engine: Engine, spare: str | None = None) -> list[int]:
+    """At start-up (after a crash) or shutdown: runs left `running` become `interrupted`.
+    Runs whose worker name starts with `spare` are left alone: with EXECUTOR=ray, a
+    dispatcher's runs may belong to another live process, and the dispatcher that takes the
+    lease over from a dead one interrupts that one's runs itself."""
+    running = select(Run.id).where(Run.status == RunStatus.RUNNING)
+    if spare is not None:
+        running = running.where(col(Run.worker).is_(None) | col(Run.worker).not_like(f"{spare}%"))
     with Session(engine) as session:
-        ids = [i for i in session.exec(select(Run.id).where(Run.status == RunStatus.RUNNING)).all()]
+        ids = [i for i in session.exec(running).all()]
     for run_id in ids:
         assert run_id is not None
         _update(

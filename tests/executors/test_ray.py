@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,3 +261,43 @@ def test_after_the_last_retry_a_lost_run_fails_naming_the_node_and_the_cause(
         assert done["epochs_done"] >= 1 and len(done["history"]) == done["epochs_done"]
     finally:
         live.stop()
+
+
+def trained_by(data: Path, run_id: int) -> str:
+    with sqlite3.connect(data / "layerstack.db") as db:
+        return db.execute("SELECT worker FROM run WHERE id = ?", (run_id,)).fetchone()[0]
+
+
+def dispatcher_name(server: LiveServer) -> str:
+    [entry] = httpx.get(f"{server.url}/api/health").json()["workers"]
+    return str(entry["name"])
+
+
+def test_two_servers_on_one_database_have_one_acting_dispatcher(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    env = {"EXECUTOR": "ray", "RAY_ADDRESS": ray_cluster.address, "WORKERS": "1"}
+    first = LiveServer(data, **env).start()
+    second = LiveServer(data, **env)
+    try:
+        busy = submit(first, epochs=40, **SLOW)
+        wait_for(first, busy["id"], lambda r: r["epochs_done"] >= 1)
+        second.start()  # its start leaves the first one's running run alone
+        assert read(second, busy["id"])["status"] == "running"
+        quick = submit(second, epochs=1)  # queued through the second, trained by the first
+        assert wait_for(second, quick["id"], lambda r: r["status"] in FINISHED)["status"] == (
+            "completed"
+        )
+        assert trained_by(data, quick["id"]) == dispatcher_name(first)
+        httpx.post(f"{second.url}/api/runs/{busy['id']}/cancel")
+        wait_for(second, busy["id"], lambda r: r["status"] in FINISHED, timeout=30)
+
+        first.stop()  # its dispatcher lets the lease go: the second one's takes over
+        after = submit(second, epochs=1)
+        done = wait_for(second, after["id"], lambda r: r["status"] in FINISHED, timeout=60)
+        assert done["status"] == "completed", done
+        assert trained_by(data, after["id"]) == dispatcher_name(second)
+    finally:
+        second.stop()
+        first.stop()
