@@ -34,8 +34,9 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing and this is not root: browser tests will be skipped."; fi; }
 
+# make test ARGS='-m "not ray"' skips the Ray cluster tests locally (CI runs them all).
 test: install-dev browser
-	$(PY) -m pytest
+	$(PY) -m pytest $(ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check app tests bench migrations
