@@ -16,6 +16,15 @@ from app.ml import checkpoint
 from app.ml.job import Sink
 
 PROGRESS_EVERY_S = 0.25  # a few updates a second: never a DB write per batch
+# A checkpoint past this size (weights and optimizer state: ~12 bytes a parameter with Adam)
+# is taken every few epochs instead of each one, so writing them, or sending them from a
+# Ray worker, stays within ~this many bytes an epoch. The last epoch always has one.
+CHECKPOINT_BYTES = 64 * 1024 * 1024
+
+
+def epochs_between(size: int) -> int:
+    """Epochs from one checkpoint to the next, for checkpoints of `size` bytes."""
+    return max(1, math.ceil(size / CHECKPOINT_BYTES))
 
 
 class Cancelled(Exception):
@@ -45,6 +54,7 @@ class Recorder(keras.callbacks.Callback):
         self.before_epoch = on_epoch_begin
         self.epoch, self.epoch_start, self.last_report = 0, 0.0, 0.0
         self.learning_rate = 0.0
+        self.every: int | None = None  # epochs between checkpoints, from the first one's size
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.before_epoch(epoch)
@@ -88,8 +98,13 @@ class Recorder(keras.callbacks.Callback):
             )
         values["learning_rate"] = self.learning_rate
         values["epoch_time"] = time.perf_counter() - self.epoch_start
-        state = checkpoint.to_bytes(self.model, epoch + 1, self.stateful)
-        self.sink.epoch(epoch + 1, values, state)
+        done, state = epoch + 1, None
+        last = done == self.epochs or self.model.stop_training  # EarlyStopping went first
+        if self.every is None or done % self.every == 0 or last:
+            state = checkpoint.to_bytes(self.model, done, self.stateful)
+            if self.every is None:
+                self.every = epochs_between(len(state))
+        self.sink.epoch(done, values, state)
 
 
 def _number(value: Any) -> float | None:
