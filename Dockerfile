@@ -8,7 +8,10 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir .
+# EXTRAS=ray adds the Ray executor (EXECUTOR=ray, RAY_ADDRESS=...; ~240 MB): the same image
+# can then also serve as a Ray node (`ray start --address=...`), which needs Layerstack too.
+ARG EXTRAS=""
+RUN pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
