@@ -303,19 +303,19 @@ class Dispatcher:
         try:
             kind, value = ray.get(attempt.ref)
         except ray.exceptions.TaskCancelledError:
-            kind, value = "cancelled", None
+            kind, value = RunStatus.CANCELLED, None
         except ray.exceptions.RayTaskError as error:  # our wrapper catches training errors
-            kind, value = "failed", f"Training failed: {error}"[:4000]
+            kind, value = RunStatus.FAILED, f"Training failed: {error}"[:4000]
         except ray.exceptions.RayError as error:  # the node or the worker was lost
             if attempt.cancel_sent is not None:
-                kind, value = "cancelled", None
+                kind, value = RunStatus.CANCELLED, None
             else:
                 self._lost(attempt, error)
                 return
-        if kind == "completed":
+        if kind == RunStatus.COMPLETED:
             assert isinstance(value, Outcome)
             epochs.finish_completed(self.engine, self.paths, run_id, value)
-        elif kind == "cancelled":
+        elif kind == RunStatus.CANCELLED:
             epochs.finish_other(self.engine, self.paths, run_id, RunStatus.CANCELLED, None)
         else:
             epochs.finish_other(self.engine, self.paths, run_id, RunStatus.FAILED, str(value))

@@ -18,8 +18,9 @@ import ray
 from ray.util.queue import Queue
 
 from app.ml.job import Arrays, Job, Outcome
+from app.models.enums import RunStatus
 
-Result = tuple[str, Outcome | str | None]  # ("completed", Outcome) | ("failed", why) | ...
+Result = tuple[RunStatus, Outcome | str | None]  # (COMPLETED, Outcome), (FAILED, why), ...
 CANCEL_POLL_S = 0.1  # as the local worker's CancelFlag: a round trip of ~2 ms, 10 times a second
 
 
@@ -76,11 +77,11 @@ def train_attempt(job: Job, arrays: Arrays, events: Queue, control: Any) -> Resu
     from app.ml.training import train
 
     try:
-        return "completed", train(job, arrays, RaySink(job, events, control))
+        return RunStatus.COMPLETED, train(job, arrays, RaySink(job, events, control))
     except Cancelled:
-        return "cancelled", None
+        return RunStatus.CANCELLED, None
     except NonFiniteLoss as error:
-        return "failed", str(error)
+        return RunStatus.FAILED, str(error)
     except Exception as error:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return "failed", f"Training failed: {detail}"[:4000]
+        return RunStatus.FAILED, f"Training failed: {detail}"[:4000]

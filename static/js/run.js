@@ -14,6 +14,7 @@ const run = {
   epochs: [],        // one entry per finished epoch, as the `epoch` events sent them
   status: null,
   source: null,      // the open EventSource, if any
+  ended: false,      // the stream said `done`: its status is the last word
 };
 
 // ---------------------------------------------------------------------------- charts
@@ -108,6 +109,7 @@ function addEpoch(logs) {
 
 async function finish(done) {
   closeStream();
+  run.ended = true;
   setStatus(done.status);
   $("eta-text").textContent = "";
   const last = run.epochs.length ? run.epochs[run.epochs.length - 1].epoch : 0;
@@ -161,8 +163,11 @@ async function control(action, button) {
   try {
     const info = await api.post(`/api/runs/${runId}/${action}`);
     flash("");
-    setStatus(info.status);
+    // A quick cancel: the stream's `done` may have come before this answer, which still
+    // says "running". The stream has the last word then.
+    if (action === "resume" || !run.ended) setStatus(info.status);
     if (action === "resume") {
+      run.ended = false;
       $("run-results").hidden = true;
       $("run-error").hidden = true;
       openStream();  // the old stream ended with `done`; a new one picks up the new epochs
