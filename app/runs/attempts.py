@@ -10,7 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.models import Run, RunStatus, utcnow
+from app.models import Run, RunStatus
+from app.runs import state
 
 
 def _set(engine: Engine, run_id: int, where: Any, **values: Any) -> bool:
@@ -52,14 +53,5 @@ def of_worker(engine: Engine, worker: str) -> list[int]:
 def interrupt_worker_runs(engine: Engine, worker: str, why: str) -> list[int]:
     """A dispatcher stopped or died: its running runs become `interrupted` (resumable)."""
     ids = of_worker(engine, worker)
-    for run_id in ids:
-        _set(
-            engine,
-            run_id,
-            col(Run.status) == RunStatus.RUNNING,
-            status=RunStatus.INTERRUPTED,
-            finished_at=utcnow(),
-            progress={},
-            error=why,
-        )
+    state.interrupt(engine, ids, why)
     return ids

@@ -199,9 +199,15 @@ def interrupt_running(engine: Engine, spare: str | None = None) -> list[int]:
     if spare is not None:
         running = running.where(col(Run.worker).is_(None) | col(Run.worker).not_like(f"{spare}%"))
     with Session(engine) as session:
-        ids = [i for i in session.exec(running).all()]
-    for run_id in ids:
-        assert run_id is not None
+        ids = [i for i in session.exec(running).all() if i is not None]
+    why = "The server stopped during training; resume to continue from the last completed epoch."
+    interrupt(engine, ids, why)
+    return ids
+
+
+def interrupt(engine: Engine, run_ids: list[int], why: str) -> None:
+    """These runs, if still `running`, become `interrupted` (resumable), saying `why`."""
+    for run_id in run_ids:
         _update(
             engine,
             run_id,
@@ -209,10 +215,8 @@ def interrupt_running(engine: Engine, spare: str | None = None) -> list[int]:
             status=RunStatus.INTERRUPTED,
             finished_at=utcnow(),
             progress={},
-            error="The server stopped during training; resume to continue from the last "
-            "completed epoch.",
+            error=why,
         )
-    return [i for i in ids if i is not None]
 
 
 def histories(session: Session, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
