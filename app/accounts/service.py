@@ -33,6 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.models.common import as_utc
+from app.versioning import update_if_at
 
 LOCAL_EMAIL = "local@localhost"  # the implicit user of AUTH=none (see migration 0004)
 WRONG = "Wrong email or password."  # the same for an unknown email: existence stays private
@@ -292,12 +293,7 @@ def _save_user(
 ) -> User:
     """Write `changes` and bump the version in one UPDATE, made only while the user is at one
     of `versions`: of two changes that loaded the same version, one wins and one is a 412."""
-    statement = update(User).where(col(User.id) == user_id)
-    if versions is not None:
-        statement = statement.where(col(User.version).in_(versions))
-    statement = statement.values(version=col(User.version) + 1, **changes)
-    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
-    session.commit()
+    changed = update_if_at(session, User, user_id, versions, changes)
     user = get_user(session, user_id)
     session.refresh(user)
     if not changed:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from app.accounts.ownership import can_see, visible
@@ -20,6 +19,7 @@ from app.interop.python_import import ImportProblem, import_python
 from app.models import Architecture, ArchitecturesPublic, StackIn, User, utcnow
 from app.predictions.service import Predictions
 from app.stacks import check_and_summarize
+from app.versioning import update_if_at
 
 STACK_FIELDS = {"input_shape", "layers", "compile"}
 
@@ -74,12 +74,7 @@ def update_architecture(
     architecture = get_architecture(session, user, architecture_id)
     values = {**_checked(stack, settings), "updated_at": utcnow()}
     # Check and bump in one UPDATE: of two saves that loaded the same version, one wins.
-    statement = update(Architecture).where(col(Architecture.id) == architecture_id)
-    if versions is not None:
-        statement = statement.where(col(Architecture.version).in_(versions))
-    statement = statement.values(version=col(Architecture.version) + 1, **values)
-    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
-    session.commit()
+    changed = update_if_at(session, Architecture, architecture_id, versions, values)
     architecture = get_architecture(session, user, architecture_id)  # 404 if deleted meanwhile
     session.refresh(architecture)
     if not changed:
