@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # Empty means a SQLite file inside `data_dir`.
     database_url: str = ""
+    # Web processes serving the app (uvicorn workers). Exactly one of them runs the executor
+    # (a lease in the database); each has its own inference process and event hub.
+    web_workers: int = Field(default=1, ge=1, le=64)
     # Training worker processes; 0 runs none (runs then wait in the queue).
     workers: int = Field(default=1, ge=0)
     # Where runs train: "local" (worker processes on this machine) or "ray" (a Ray cluster,
