@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format bench install install-dev migration clean browser
+.PHONY: run test lint format bench install install-dev migration clean browser postgres
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,26 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing and this is not root: browser tests will be skipped."; fi; }
 
+# The PostgreSQL leg of the tests: start the machine's PostgreSQL if it is installed and down
+# (Debian's pg_ctlcluster, as root, as in CI) and make sure the role the tests log in as over
+# TCP exists (CREATEDB: each test session makes and drops its own database). Idempotent; without
+# PostgreSQL the leg is skipped with a note (and fails under CI=true).
+PG_ROLE ?= layerstack
+PG_PASSWORD ?= layerstack
+postgres:
+	@if ! command -v pg_lsclusters >/dev/null 2>&1; then \
+	  echo "PostgreSQL is not installed: the PostgreSQL leg of the tests will be skipped."; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "Not root: using PostgreSQL as it is (TEST_POSTGRES_URL, or $(PG_ROLE)@127.0.0.1:5432)."; \
+	else \
+	  pg_lsclusters -h | while read -r version cluster _port status _rest; do \
+	    [ "$$status" = online ] || pg_ctlcluster "$$version" "$$cluster" start; done; \
+	  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = '$(PG_ROLE)'\"" | grep -q 1 \
+	    || su postgres -c "psql -qc \"CREATE ROLE $(PG_ROLE) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'\""; \
+	fi
+
 # make test ARGS='-m "not ray"' skips the Ray cluster tests locally (CI runs them all).
-test: install-dev browser
+test: install-dev browser postgres
 	$(PY) -m pytest $(ARGS)
 
 lint: install-dev
