@@ -4,6 +4,8 @@
 user; the password is asked for on the terminal, or read from the first line of stdin.
 
 `python -m app dispatch` runs the Ray dispatcher (EXECUTOR=ray) in the foreground.
+
+WEB_WORKERS=N serves with N web processes on one port (uvicorn's workers).
 """
 
 from __future__ import annotations
@@ -105,8 +107,30 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.command == "users":
         parser.parse_args(["users", "--help"])
-    settings = _settings()
-    uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port)
+    serve(_settings())
+
+
+def serve(settings: Settings) -> None:
+    """WEB_WORKERS=1: one process. N: uvicorn's supervisor and N web processes, after the
+    start-up chores here, once (app.main.prepare); one of the N runs the executor."""
+    workers = settings.web_workers
+    if workers > 1:
+        import os
+
+        from app.db import make_engine
+        from app.main import PREPARED, prepare
+
+        engine = make_engine(settings.db_url)
+        prepare(settings, engine)
+        engine.dispose()
+        os.environ[PREPARED] = "1"
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers if workers > 1 else None,
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from app.accounts.throttle import Throttle
 from app.accounts.tokens import digest
 from app.config import Settings
 from app.errors import NotSignedIn
-from app.executors import Executor
+from app.executors.leader import Leader
 from app.models import User
 from app.paths import DataPaths
 from app.predictions.service import Predictions
@@ -47,8 +47,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_executor(request: Request) -> Executor:
-    executor: Executor = request.app.state.executor
+def get_executor(request: Request) -> Leader:
+    executor: Leader = request.app.state.executor
     return executor
 
 
@@ -141,7 +141,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PathsDep = Annotated[DataPaths, Depends(get_paths)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
-ExecutorDep = Annotated[Executor, Depends(get_executor)]
+ExecutorDep = Annotated[Leader, Depends(get_executor)]
 HubDep = Annotated[EventHub, Depends(get_hub)]
 PredictionsDep = Annotated[Predictions, Depends(get_predictions)]
 ImportSlotsDep = Annotated[Slots, Depends(get_import_slots)]

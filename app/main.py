@@ -4,6 +4,7 @@ the executor, the event hub, the inference process)."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts import service as accounts
@@ -36,12 +38,12 @@ from app.deps import get_current_user
 from app.errors import add_error_handlers
 from app.executors import make_executor
 from app.executors.cluster import DISPATCHER_PREFIX
+from app.executors.leader import Leader
 from app.limits import BodyLimit
 from app.models import User
 from app.predictions.predictor import Predictor
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
-from app.runs.state import interrupt_running
 from app.runs.streams import Streams
 from app.security import HostAllowList, SameOrigin, SecurityHeaders
 from app.slots import Slots
@@ -50,6 +52,8 @@ from app.web import session as web_session
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("layerstack")
+# Set by `python -m app` for its web processes once it has run prepare() itself.
+PREPARED = "LAYERSTACK_PREPARED"
 
 
 def _body_limit(settings: Settings) -> Any:
@@ -111,6 +115,17 @@ def _declare_refusals(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def prepare(settings: Settings, engine: Engine) -> User | None:
+    """Once per start, before any request: migrations, crash leftovers, the built-in dataset
+    and the first user. Not safe beside a serving process (it deletes unclaimed work folders),
+    so with WEB_WORKERS=N `python -m app` runs it before starting the N processes."""
+    migrate(engine)
+    with Session(engine) as session:
+        clean_leftovers(session, settings.paths)
+        ensure_builtin(session, settings.paths)
+        return _identity(session, settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,28 +133,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(engine)
-        # Left running by a crash: resumable. A Ray dispatcher's runs may be another live
-        # server's; a dead dispatcher's are interrupted by the one that takes its lease.
-        spare = DISPATCHER_PREFIX if settings.executor == "ray" else None
-        interrupted = interrupt_running(engine, spare)
-        with Session(engine) as session:
-            clean_leftovers(session, settings.paths)
-            ensure_builtin(session, settings.paths)
-            app.state.local_user = _identity(session, settings)
+        if os.environ.get(PREPARED):  # `python -m app` did it before starting N processes
+            with Session(engine) as session:
+                app.state.local_user = _identity(session, settings)
+        else:
+            app.state.local_user = prepare(settings, engine)
         app.state.throttle = Throttle()
         app.state.hub = EventHub(engine)
         per_user = settings.max_streams_per_user if settings.accounts else None
         app.state.streams = Streams(settings.max_streams, per_user)
         app.state.import_slots = Slots(settings.max_imports, "MAX_IMPORTS")
-        app.state.executor = make_executor(settings, engine)
+        # One web process of all those on this database runs the executor (app/executors/
+        # leader.py). A Ray dispatcher's runs may be another live server's; a dead
+        # dispatcher's are interrupted by the one that takes its lease.
+        spare = DISPATCHER_PREFIX if settings.executor == "ray" else None
+        app.state.executor = Leader(
+            lambda: make_executor(settings, engine), engine, settings.workers > 0, spare
+        )
         app.state.executor.start()
         predictor = Predictor(settings.model_cache_size) if settings.predictors else None
         if predictor is not None:
             predictor.start()
         app.state.predictions = Predictions(settings, engine, predictor)
-        if interrupted:
-            log.warning("runs %s were running when the server stopped: interrupted", interrupted)
         yield
         await app.state.hub.stop()
         app.state.executor.stop()

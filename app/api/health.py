@@ -12,5 +12,11 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def read_health(session: SessionDep, executor: ExecutorDep) -> dict[str, Any]:
-    """Worker processes (name -> pid, alive) and how many runs wait or train."""
-    return {"status": "ok", "workers": executor.describe(), "runs": queue_counts(session)}
+    """Worker processes (name -> pid, alive; empty where another web process runs the
+    executor), which process runs the executor, and how many runs wait or train."""
+    return {
+        "status": "ok",
+        "executor": executor.role,
+        "workers": executor.describe(),
+        "runs": queue_counts(session),
+    }

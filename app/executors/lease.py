@@ -46,3 +46,12 @@ def release(engine: Engine, name: str, holder: str) -> None:
     with Session(engine) as session:
         session.execute(delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder))
         session.commit()
+
+
+def holder_of(engine: Engine, name: str, live: bool = False) -> str | None:
+    """Who holds the lease `name` (with `live`, only if it has not expired); None: nobody."""
+    query = select(Lease.holder).where(Lease.name == name)
+    if live:
+        query = query.where(col(Lease.expires_at) >= utcnow())
+    with Session(engine) as session:
+        return session.exec(query).first()
