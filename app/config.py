@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     session_idle_hours: float = Field(default=24 * 7, gt=0)
     session_max_days: float = Field(default=30, gt=0)
     data_dir: Path = Path("data")
-    # Empty means a SQLite file inside `data_dir`.
+    # Empty means a SQLite file inside `data_dir`; or PostgreSQL:
+    # postgresql+psycopg://user:password@host:5432/db (postgresql:// and postgres:// too).
     database_url: str = ""
     # Web processes serving the app (uvicorn workers). Exactly one of them runs the executor
     # (a lease in the database); each has its own inference process and event hub.
@@ -121,12 +122,21 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.paths.database}"
+        return with_driver(self.database_url) or f"sqlite:///{self.paths.database}"
 
 
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def with_driver(url: str) -> str:
+    """postgres:// and postgresql:// (the forms libpq, Heroku and others hand out) name
+    SQLAlchemy's default PostgreSQL driver, psycopg2; Layerstack uses psycopg 3."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def is_loopback(host: str) -> bool:

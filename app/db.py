@@ -1,4 +1,5 @@
-"""The database: engine (SQLite tuned for concurrent writers), sessions, migrations at start-up."""
+"""The database: engine (SQLite tuned for concurrent writers, or PostgreSQL), sessions,
+migrations at start-up."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-from app.config import get_settings
+from app.config import get_settings, with_driver
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The key of the PostgreSQL advisory lock migrations hold: web processes starting together
+# upgrade one after the other (the next finds the schema at head), never at once.
+MIGRATION_LOCK = 0x4C61796572  # "Layer"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -28,6 +32,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    url = with_driver(url)
+    if url.startswith("postgresql"):
+        return _postgres_engine(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -36,6 +43,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _postgres_engine(url: str) -> Engine:
+    # Sessions in UTC, whatever the server's TimeZone: timestamps come back as UTC, as stored.
+    # Options already in the URL (e.g. `-c search_path=...`) are kept: connect_args replaces.
+    given = make_url(url).query.get("options")
+    options = " ".join([*(given if isinstance(given, tuple) else [given or ""]), "-c timezone=UTC"])
+    # pre_ping: a connection the server closed (restart, idle timeout) is replaced, not used.
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options.strip()})
 
 
 def alembic_config() -> Config:
@@ -48,6 +64,10 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (alembic upgrade head)."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends, which holds the whole upgrade (DDL is
+            # transactional on PostgreSQL): a second process waits, then finds nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

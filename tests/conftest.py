@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file in a temporary data dir, and the app on top of it.
+"""Shared fixtures: a real database (SQLite, then PostgreSQL: the `backend` fixture, so each
+test that uses it runs on both), a temporary data dir, and the app on top of it.
 
 Constants and helpers live in tests/helpers/ (nothing imports from a conftest)."""
 
@@ -23,20 +24,49 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 # assert_same_as_keras...) then explain a failure as a test's own asserts do.
 pytest.register_assert_rewrite("tests.helpers")
 
+from tests.helpers.db import (  # noqa: E402  (after register_assert_rewrite, as said above)
+    BACKENDS,
+    database_url_for,
+    drop_session_database,
+    require_postgres,
+)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_session_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
+    """The database under the test, each in turn; the test's [sqlite] and [postgresql].
+
+    On PostgreSQL, DATABASE_URL (a schema of the session's database for this test's data dir,
+    tmp_path / "data") is in the environment for the whole test, so every Settings() the test
+    makes, and every LiveServer it starts, uses it."""
+    if request.param == "postgresql":
+        require_postgres()
+        monkeypatch.setenv("DATABASE_URL", database_url_for(tmp_path / "data", "postgresql"))
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    return request.param
+
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", workers=0, predictors=0)  # no TensorFlow
+def settings(tmp_path: Path, backend: str) -> Settings:
+    data_dir = tmp_path / "data"
+    return Settings(  # no TensorFlow
+        data_dir=data_dir, database_url=database_url_for(data_dir, backend), workers=0, predictors=0
+    )
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
-        yield test_client
+        yield test_client  # the app's lifespan disposes its engine on the way out
 
 
 @pytest.fixture
-def accounts(tmp_path: Path) -> Iterator[TestClient]:
+def accounts(tmp_path: Path, backend: str) -> Iterator[TestClient]:
     """An accounts-mode app (AUTH=accounts, a first admin from ADMIN_EMAIL/ADMIN_PASSWORD)."""
     # Imported here, not at the top: the helpers' asserts are rewritten only when they are
     # imported after register_assert_rewrite above.

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.common import UTCDateTime, utcnow
+from app.models.common import BigInt, UTCDateTime, utcnow
 
 SEED_CNN: dict[str, Any] = {
     "name": "Tutorial CNN",
@@ -50,9 +50,9 @@ class StackIn(StackBase):
 
 
 class Architecture(StackBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
     # Who may see and change it (another user gets 404); null only for built-in data.
-    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, sa_type=BigInt)
     input_shape: list[int | None] | None = Field(default=None, sa_column=Column(JSON))
     layers: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     compile: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.common import UTCDateTime, utcnow
+from app.models.common import BigInt, UTCDateTime, utcnow
 
 
 class DatasetBase(SQLModel):
@@ -16,14 +16,14 @@ class DatasetBase(SQLModel):
 class Dataset(DatasetBase, table=True):
     """Arrays live on disk under DATA_DIR/datasets/<id>/ (x_train.npy, y_train.npy, ...)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
     # Who may see and change it (another user gets 404); null only for built-in data.
-    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, sa_type=BigInt)
     format: str = Field(max_length=20)  # builtin, zip, idx, csv, npz
     source: str = Field(default="", max_length=500)  # file names, or the built-in's origin
     builtin: str | None = Field(default=None, max_length=50, unique=True)
-    num_train: int
-    num_test: int
+    num_train: int = Field(sa_type=BigInt)
+    num_test: int = Field(sa_type=BigInt)
     input_shape: list[int] = Field(sa_column=Column(JSON, nullable=False))
     dtype: str = Field(max_length=20)
     class_names: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -32,7 +32,8 @@ class Dataset(DatasetBase, table=True):
     value_max: float
     skipped: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    size_bytes: int = 0  # its arrays on disk, counted against the owner's storage quota
+    # its arrays on disk, counted against the owner's storage quota
+    size_bytes: int = Field(default=0, sa_type=BigInt)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

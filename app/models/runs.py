@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.common import MAX_ID, UTCDateTime, utcnow
+from app.models.common import MAX_ID, BigInt, UTCDateTime, utcnow
 from app.models.enums import RunStatus
 from app.models.fit import FitSettings
 
@@ -18,13 +18,13 @@ STATUSES = tuple(str(s) for s in RunStatus)
 class RunBase(SQLModel):
     """What a run is and how it went, as stored and as answered."""
 
-    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, sa_type=BigInt)
     architecture_id: int | None = Field(
-        default=None, foreign_key="architecture.id", ondelete="SET NULL", index=True
+        default=None, foreign_key="architecture.id", ondelete="SET NULL", index=True, sa_type=BigInt
     )
     # Kept when its dataset is deleted later: the run's snapshot has what prediction needs.
     dataset_id: int | None = Field(
-        default=None, foreign_key="dataset.id", ondelete="SET NULL", index=True
+        default=None, foreign_key="dataset.id", ondelete="SET NULL", index=True, sa_type=BigInt
     )
     status: str = Field(default=RunStatus.QUEUED, max_length=20, index=True)
     # What was trained, frozen at submission: editing the architecture later changes nothing.
@@ -36,7 +36,8 @@ class RunBase(SQLModel):
     confusion: list[list[int]] | None = Field(default=None, sa_column=Column(JSON))
     error: str | None = Field(default=None, max_length=4000)
     epochs_done: int = 0
-    size_bytes: int = 0  # checkpoint and model on disk, counted against the owner's quota
+    # checkpoint and model on disk, counted against the owner's quota
+    size_bytes: int = Field(default=0, sa_type=BigInt)
     # Where it trains: attempts started (a retry after a lost node is a new attempt), the node
     # of the latest one, and, while queued, why it waits (e.g. no node has the GPU it asks).
     attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -47,7 +48,7 @@ class RunBase(SQLModel):
 class Run(RunBase, table=True):
     __table_args__ = (CheckConstraint(f"status IN {STATUSES}", name="run_status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
     cancel_requested: bool = False
     worker: str | None = Field(default=None, max_length=100)
     version: int = 0  # bumped on every change, so watchers know when to look
@@ -61,8 +62,8 @@ class RunMetric(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("run_id", "key", "step", name="run_metric_key_step"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="run.id", ondelete="CASCADE", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
+    run_id: int = Field(foreign_key="run.id", ondelete="CASCADE", index=True, sa_type=BigInt)
     key: str = Field(max_length=100)
     step: int
     value: float

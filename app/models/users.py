@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.common import MAX_ID, UTCDateTime, utcnow
+from app.models.common import MAX_ID, BigInt, UTCDateTime, utcnow
 from app.models.enums import UserRole
 
 ROLES = tuple(str(r) for r in UserRole)
@@ -24,15 +24,15 @@ class UserBase(SQLModel):
     role: str = Field(default=UserRole.MEMBER, max_length=20)
     disabled: bool = False
     # Per-user quotas; null: the server's default (QUOTA_* settings).
-    quota_active_runs: int | None = Field(default=None, ge=0, le=MAX_ID)
-    quota_storage_bytes: int | None = Field(default=None, ge=0, le=MAX_ID)
-    quota_datasets: int | None = Field(default=None, ge=0, le=MAX_ID)
+    quota_active_runs: int | None = Field(default=None, ge=0, le=MAX_ID, sa_type=BigInt)
+    quota_storage_bytes: int | None = Field(default=None, ge=0, le=MAX_ID, sa_type=BigInt)
+    quota_datasets: int | None = Field(default=None, ge=0, le=MAX_ID, sa_type=BigInt)
 
 
 class User(UserBase, table=True):
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="user_role"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
     password_hash: str | None = Field(default=None, max_length=300)
     # The one implicit user of AUTH=none; becomes the first admin when accounts are set up.
     is_local: bool = False
@@ -53,7 +53,7 @@ class WebSession(SQLModel, table=True):
     __tablename__ = "web_session"
 
     id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie's secret
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True, sa_type=BigInt)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
@@ -61,8 +61,8 @@ class WebSession(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True, sa_type=BigInt)
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=20)  # shown in lists, so a person can tell tokens apart
     token_hash: str = Field(max_length=64, unique=True, index=True)

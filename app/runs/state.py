@@ -35,13 +35,27 @@ def _update(engine: Engine, run_id: int, where: Any = None, **values: Any) -> bo
 
 
 def claim_next(engine: Engine, worker: str, skip: Collection[int] = ()) -> int | None:
-    """The next queued run, now `running` on this worker; None when the queue is empty.
+    """The next queued run, now `running` on this worker; None when nothing is queued that
+    this worker may take (also while other workers claim at the same moment).
 
     Fair between users: each user's oldest queued run is a candidate, and the user with the
     fewest runs training, then the one whose last run started longest ago, goes first; so
     one user's 50 queued runs do not starve another's one. Runs in `skip` are passed over
     (the Ray dispatcher's: no room for them, or no node could ever take them).
     """
+    while True:
+        owners = _owners_in_turn(engine, skip)
+        if not owners:
+            return None
+        for owner in owners:
+            if (run_id := _claim_oldest(engine, owner, worker, skip)) is not None:
+                return run_id
+        # Every candidate went to another worker between the look and the claim: look again
+        # (each lost claim is another worker's win, so this ends).
+
+
+def _owners_in_turn(engine: Engine, skip: Collection[int]) -> list[int | None]:
+    """The owners of queued runs (not in `skip`), whose turn it is first."""
     waiting = col(Run.id).not_in(skip) if skip else true()
     with Session(engine) as session:
         queued = session.exec(
@@ -74,18 +88,45 @@ def claim_next(engine: Engine, worker: str, skip: Collection[int] = ()) -> int |
         started = last_start.get(owner)
         return training.get(owner, 0), as_utc(started) if started else NEVER, oldest[owner]
 
-    for owner in sorted(oldest, key=turn):
-        if _update(
-            engine,
-            oldest[owner],
-            col(Run.status) == RunStatus.QUEUED,
+    return sorted(oldest, key=turn)
+
+
+def _claim_oldest(
+    engine: Engine, owner: int | None, worker: str, skip: Collection[int]
+) -> int | None:
+    """Claim `owner`'s oldest queued run in one statement; None if it has none left.
+
+    One UPDATE whose WHERE picks the run: SQLite runs it under its one write lock, so the
+    pick cannot go stale; PostgreSQL locks the picked row (FOR UPDATE) and passes over rows
+    another worker is claiming right now (SKIP LOCKED) instead of waiting for them and
+    then finding them taken. SQLite compiles FOR UPDATE to nothing.
+    """
+    owned = col(Run.owner_id).is_(None) if owner is None else col(Run.owner_id) == owner
+    waiting = col(Run.id).not_in(skip) if skip else true()
+    oldest = (
+        select(Run.id)
+        .where(Run.status == RunStatus.QUEUED, owned, waiting)
+        .order_by(col(Run.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Run)
+        .where(col(Run.id) == oldest, col(Run.status) == RunStatus.QUEUED)
+        .values(
             status=RunStatus.RUNNING,
             worker=worker,
             started_at=utcnow(),
             cancel_requested=False,
-        ):
-            return oldest[owner]
-    return None
+            version=col(Run.version) + 1,
+        )
+        .returning(col(Run.id))
+    )
+    with Session(engine) as session:
+        run_id = session.execute(statement).scalar_one_or_none()
+        session.commit()
+    return run_id
 
 
 def set_progress(engine: Engine, run_id: int, progress: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from tests.helpers.db import current_backend, database_url_for
 from tests.helpers.stacks import mlp
 from tests.helpers.uploads import npz_bytes
 
@@ -18,8 +19,10 @@ PASSWORD = "member-password-1"
 
 
 def accounts_settings(data_dir: Path, **overrides: object) -> Settings:
+    """On the running test's database (its `backend`; SQLite in a test without one)."""
+    database_url = database_url_for(data_dir, current_backend())
     return Settings(
-        data_dir=data_dir, workers=0, predictors=0, auth="accounts",
+        data_dir=data_dir, database_url=database_url, workers=0, predictors=0, auth="accounts",
         admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD, **overrides,  # type: ignore[arg-type]
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers.db import current_backend, database_url_for
 from tests.helpers.paths import REPO
 
 
@@ -22,14 +23,21 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, port: int | None = None, **env: str) -> None:
+    """`backend`: "sqlite" or "postgresql" (a schema for `data_dir` in the test session's
+    database); by default the running test's (see tests/conftest.py's `backend`)."""
+
+    def __init__(
+        self, data_dir: Path, port: int | None = None, backend: str | None = None, **env: str
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.backend = backend or current_backend()
         self.env = {
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url_for(data_dir, self.backend),
             "WORKERS": "0",  # no TensorFlow unless a test asks for workers
             "PREDICTORS": "0",
             **env,
