@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from app.config import Settings
+from app.db import make_engine, migrate
 from app.main import create_app
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -57,6 +59,15 @@ def settings(tmp_path: Path, backend: str) -> Settings:
     return Settings(  # no TensorFlow
         data_dir=data_dir, database_url=database_url_for(data_dir, backend), workers=0, predictors=0
     )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The test's database, migrated to head, without an app."""
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

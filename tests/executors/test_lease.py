@@ -1,22 +1,11 @@
 """The dispatcher lease (app/executors/lease.py): one holder at a time, renewed while it
-lives, taken over once it expires, in a real SQLite file."""
+lives, taken over once it expires, on each database (the `engine` fixture)."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-import pytest
-
-from app.db import make_engine, migrate
 from app.executors.lease import hold, release
-
-
-@pytest.fixture
-def engine(tmp_path: Path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'lease.db'}")
-    migrate(engine)
-    return engine
 
 
 def test_one_holder_at_a_time_until_it_expires(engine) -> None:

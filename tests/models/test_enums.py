@@ -4,13 +4,13 @@ finished runs can be resumed, and the run table stores exactly these statuses.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from app.config import Settings
 from app.db import make_engine, migrate
 from app.models import Run
 from app.models.enums import ACTIVE, FINISHED, RESUMABLE, RunStatus
@@ -30,9 +30,10 @@ def test_only_runs_stopped_early_can_be_resumed() -> None:
 
 
 @pytest.fixture(params=["models", "migrations"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The run table as app/models/runs.py declares it, and as the migrations build it."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'layerstack.db'}")
+def engine(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Engine]:
+    """The run table as app/models/runs.py declares it, and as the migrations build it (on
+    each database: `settings` has the test's)."""
+    engine = make_engine(settings.db_url)
     if request.param == "models":
         SQLModel.metadata.create_all(engine)
     else:
