@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     # Live event streams open at once: in all, and per user in accounts mode (429 past them).
     max_streams: int = Field(default=4000, ge=1)
     max_streams_per_user: int = Field(default=200, ge=1)
+    # How often the event hub polls watched runs for changes no one told it of (another
+    # web process on SQLite; a missed wake). Workers here, and PostgreSQL, wake it at once.
+    events_poll_s: float = Field(default=0.5, gt=0, le=60)
+    # Benchmarks only: a file the hub appends one line to per change it sees (when the
+    # worker committed, when the hub woke, when it had read it), for bench/bench_streams.py.
+    events_trace: Path | None = None
 
     # Per-user quotas (an admin can override them per user).
     quota_active_runs: int = Field(default=5, ge=0)  # queued + running

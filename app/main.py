@@ -39,6 +39,7 @@ from app.errors import add_error_handlers
 from app.executors import make_executor
 from app.executors.cluster import DISPATCHER_PREFIX
 from app.executors.leader import Leader
+from app.executors.local import tell_changes
 from app.limits import BodyLimit
 from app.models import User
 from app.predictions.predictor import Predictor
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             app.state.local_user = prepare(settings, engine)
         app.state.throttle = Throttle()
-        app.state.hub = EventHub(engine)
+        app.state.hub = EventHub(engine, settings.events_poll_s, settings.events_trace)
         per_user = settings.max_streams_per_user if settings.accounts else None
         app.state.streams = Streams(settings.max_streams, per_user)
         app.state.import_slots = Slots(settings.max_imports, "MAX_IMPORTS")
@@ -148,7 +149,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # dispatcher's are interrupted by the one that takes its lease.
         spare = DISPATCHER_PREFIX if settings.executor == "ray" else None
         app.state.executor = Leader(
-            lambda: make_executor(settings, engine), engine, settings.workers > 0, spare
+            lambda: tell_changes(make_executor(settings, engine), app.state.hub.wake_soon),
+            engine,
+            settings.workers > 0,
+            spare,
         )
         app.state.executor.start()
         predictor = Predictor(settings.model_cache_size) if settings.predictors else None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import FileResponse, PlainTextResponse
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlmodel import Session
 
 from app.api.params import Id, Limit, Offset, QueryId
@@ -25,7 +23,8 @@ from app.deps import (
 )
 from app.models import RunCreate, RunPublic, RunsPublic, RunStatus
 from app.runs import service
-from app.runs.stream import run_events
+from app.runs.sse import STREAMED, EventStream
+from app.runs.stream import RunEvents
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND = described({404: "No run with this id"})
@@ -125,9 +124,13 @@ def export_run_script(run_id: Id, session: SessionDep, user: CurrentUser) -> Pla
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={**NOT_FOUND, **CONFLICT})
-def cancel_run(run_id: Id, session: SessionDep, executor: ExecutorDep, user: CurrentUser) -> Any:
+def cancel_run(
+    run_id: Id, session: SessionDep, executor: ExecutorDep, hub: HubDep, user: CurrentUser
+) -> Any:
     """Cancel a queued run, or stop a running one within one compiled step."""
-    return service.cancel_run(session, executor, user, run_id)
+    answer = service.cancel_run(session, executor, user, run_id)
+    hub.wake_soon(run_id)  # its watchers hear it now, not at the next poll
+    return answer
 
 
 @router.post(
@@ -138,10 +141,13 @@ def resume_run(
     session: SessionDep,
     settings: SettingsDep,
     executor: ExecutorDep,
+    hub: HubDep,
     user: CurrentUser,
 ) -> Any:
     """Continue a cancelled or interrupted run from its last completed epoch."""
-    return service.resume_run(session, settings, executor, user, run_id)
+    answer = service.resume_run(session, settings, executor, user, run_id)
+    hub.wake_soon(run_id)
+    return answer
 
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
@@ -151,10 +157,12 @@ async def delete_run(
     paths: PathsDep,
     executor: ExecutorDep,
     predictions: PredictionsDep,
+    hub: HubDep,
     user: CurrentUser,
 ) -> Response:
     """Cancel the run if it is going, then delete it and its files."""
     await service.delete_run(session, paths, executor, predictions, user, run_id)
+    hub.wake(run_id)  # its streams end now
     return Response(status_code=204)
 
 
@@ -168,9 +176,10 @@ def _existing(run_id: Id, engine: EngineDep, user: CurrentUser) -> int:
 
 @router.get(
     "/{run_id}/events",
-    response_class=EventSourceResponse,
+    response_class=EventStream,
     # The errors are JSON, not events; 401 given here too, replacing app/main.py's.
-    responses=described_json(
+    responses=STREAMED
+    | described_json(
         {
             401: "Not signed in (AUTH=accounts)",
             404: "No run with this id",
@@ -185,8 +194,7 @@ async def read_run_events(
     user: CurrentUser,
     streams: StreamRoom,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID")] = None,
-) -> AsyncIterator[ServerSentEvent]:
+) -> EventStream:
     """Server-sent events: status, progress, epoch (id = epoch), then done; resumable."""
-    with streams.holding(user.id):
-        async for event in run_events(hub, run_id, last_event_id or 0):
-            yield event
+    events = RunEvents(hub, run_id, last_event_id or 0)
+    return EventStream(events, hold=streams.holding(user.id))

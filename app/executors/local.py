@@ -5,16 +5,23 @@ Workers are separate processes because TensorFlow costs ~9 s and ~580 MB to impo
 training would stall the web process; a worker that crashes or is killed fails only its
 own run and is replaced. The queue and every run's state live in the DB: a worker claims a
 run there and polls its cancel flag there, so nothing here holds a handle on a run.
+
+Each worker also has a pipe back to this process on which it names the run it just changed
+(claimed, progress, epoch, end), right after the commit; a thread relays those to
+`on_change` (the event hub), so watchers hear of a commit without waiting for a poll.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,6 +38,19 @@ WATCH_EVERY_S = 0.5
 class Worker:
     name: str
     process: Any
+    changes: Connection  # the read end of the worker's pipe of changed runs
+
+
+def _ignore(run_id: int, committed: float | None = None) -> None:
+    """Nobody listens for changes."""
+
+
+def tell_changes(executor: Any, tell: Callable[[int, float | None], None]) -> Any:
+    """`executor`, made to call `tell(run_id, committed_at)` (from a thread) after each
+    change its workers commit; only the local executor's workers report here."""
+    if isinstance(executor, LocalExecutor):
+        executor.on_change = tell
+    return executor
 
 
 def _death(exitcode: int | None) -> str:
@@ -53,6 +73,8 @@ class LocalExecutor:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.watcher: threading.Thread | None = None
+        # Called from a thread with (run id, when it was committed) after a worker's change.
+        self.on_change: Callable[[int, float | None], None] = _ignore
 
     def start(self) -> None:
         if not self.settings.workers:
@@ -61,18 +83,40 @@ class LocalExecutor:
             self.workers.append(self._spawn())
         self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
         self.watcher.start()
+        relay = threading.Thread(target=self._relay, name="worker-changes", daemon=True)
+        relay.start()
 
     def _spawn(self) -> Worker:
         name = f"worker-{uuid.uuid4().hex[:8]}"
         data_dir = str(self.settings.data_dir.resolve())
+        reader, writer = self.context.Pipe(duplex=False)
         process = self.context.Process(
             target=worker.main,
             name=name,
             daemon=True,
-            args=(self.settings.db_url, data_dir, name, self.wake),
+            args=(self.settings.db_url, data_dir, name, self.wake, writer),
         )
         process.start()
-        return Worker(name, process)
+        writer.close()  # the worker's copy is the only one: its death reads as end of file
+        return Worker(name, process, reader)
+
+    def _relay(self) -> None:
+        """Pass each change the workers name to on_change, as it comes."""
+        size = worker.CHANGE.size
+        while not self.stopping.is_set():
+            with self.lock:
+                pipes = [w.changes for w in self.workers if not w.changes.closed]
+            for pipe in wait(pipes, timeout=WATCH_EVERY_S):
+                assert isinstance(pipe, Connection)
+                try:
+                    data = os.read(pipe.fileno(), size * 256)  # whole records: writes are atomic
+                except OSError:
+                    data = b""
+                if not data:  # the worker is gone; its replacement has a new pipe
+                    pipe.close()
+                    continue
+                for run_id, committed in worker.CHANGE.iter_unpack(data):
+                    self.on_change(run_id, committed)
 
     def _watch(self) -> None:
         while not self.stopping.wait(WATCH_EVERY_S):
@@ -81,6 +125,8 @@ class LocalExecutor:
                     if w.process.is_alive() or self.stopping.is_set():
                         continue
                     failed = state.fail_worker_runs(self.engine, w.name, _death(w.process.exitcode))
+                    for run_id in failed:
+                        self.on_change(run_id, None)
                     log.warning(
                         "%s died (exit %s); runs failed: %s; starting a new one",
                         w.name,
@@ -96,7 +142,8 @@ class LocalExecutor:
 
     def cancel(self, run_id: int) -> None:
         """Nothing to signal: the worker training the run polls its cancel flag (every
-        worker.CANCEL_POLL_S) and stops within one compiled step of seeing it."""
+        worker.CANCEL_POLL_S) and stops within one compiled step of seeing it, and names
+        the run on its pipe when it has."""
 
     def describe(self) -> list[dict[str, Any]]:
         with self.lock:

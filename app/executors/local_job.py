@@ -26,36 +26,61 @@ class EpochRefused(Exception):
     """The run no longer takes this worker's epochs (deleted, or ended elsewhere)."""
 
 
+def _unheard(run_id: int) -> None:
+    """No one to tell: watchers learn of changes by polling."""
+
+
 class LocalSink:
-    """The Sink of app/ml/job.py, straight into the database and DATA_DIR."""
+    """The Sink of app/ml/job.py, straight into the database and DATA_DIR; `changed` tells
+    the web process after each commit, so that watchers hear it at once."""
 
     def __init__(
-        self, engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+        self,
+        engine: Engine,
+        paths: DataPaths,
+        run_id: int,
+        is_cancelled: Callable[[], bool],
+        changed: Callable[[int], None] = _unheard,
     ) -> None:
         self.engine, self.paths, self.run_id = engine, paths, run_id
-        self.cancelled = is_cancelled
+        self.cancelled, self.changed = is_cancelled, changed
 
     def is_cancelled(self) -> bool:
         return self.cancelled()
 
     def progress(self, progress: dict[str, Any]) -> None:
         state.set_progress(self.engine, self.run_id, progress)
+        self.changed(self.run_id)
 
     def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
         if not epochs.commit_epoch(self.engine, self.paths, self.run_id, epoch, logs, checkpoint):
             raise EpochRefused(f"run {self.run_id} did not take epoch {epoch}")
+        self.changed(self.run_id)
 
 
 def train_run(
-    engine: Engine, paths: DataPaths, run_id: int, is_cancelled: Callable[[], bool]
+    engine: Engine,
+    paths: DataPaths,
+    run_id: int,
+    is_cancelled: Callable[[], bool],
+    changed: Callable[[int], None] = _unheard,
 ) -> RunStatus | None:
     """Train a claimed run to its end; the status it ended with (None when the run stopped
     taking its epochs: it was deleted or ended elsewhere, and keeps the status it has)."""
     try:
+        return _train(
+            engine, paths, run_id, LocalSink(engine, paths, run_id, is_cancelled, changed)
+        )
+    finally:
+        changed(run_id)
+
+
+def _train(engine: Engine, paths: DataPaths, run_id: int, sink: LocalSink) -> RunStatus | None:
+    try:
         run = epochs.load_run(engine, run_id)
         job = epochs.job_for(engine, paths, run)
         arrays = epochs.dataset_arrays(paths, run.dataset_id)
-        outcome = train(job, arrays, LocalSink(engine, paths, run_id, is_cancelled))
+        outcome = train(job, arrays, sink)
     except EpochRefused as refused:
         log.info("%s; training stopped", refused)
         return None

@@ -1,8 +1,12 @@
 """Live run state for server-sent events, read from the DB once per change for all watchers.
 
-One poller asks the DB, every POLL_S, only for the versions of the runs someone watches;
-when a version moves it reads what is new once and wakes every watcher of that run. A
-watcher never queries the DB itself, so 500 watchers cost what one does.
+The hub learns that a watched run changed in three ways: a wake (`wake_soon`, from the
+local executor's workers right after their commit, or from this process's own cancel and
+delete), a PostgreSQL notification (app/runs/listen.py: every writer notifies in its own
+transaction), and a slow fallback poll of the watched runs' versions (POLL_S) for writers
+that cannot tell us (another web process on SQLite) and to heal a missed wake. It then
+reads the run once, in its own thread (never queued behind other work), encodes each new
+event to bytes once, and sets every watcher's flag: a watcher writes the shared bytes.
 """
 
 from __future__ import annotations
@@ -10,131 +14,239 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from fastapi.sse import ServerSentEvent
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.models import Run, RunStatus
+from app.models import FINISHED, Run, RunStatus
+from app.runs.sse import encode
 from app.runs.state import history
 
-POLL_S = 0.02
+POLL_S = 0.5
+log = logging.getLogger("layerstack.events")
 
 
 @dataclass
 class Watch:
-    """What watchers of one run see; `changed` is replaced (after being set) on each change."""
+    """What watchers of one run see, each event already encoded; `listeners` are the
+    watchers' flags, set on every change."""
 
     version: int = -1
     status: str = RunStatus.QUEUED
     waiting_for: str | None = None  # why a queued run waits (EXECUTOR=ray), in words
     progress: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
-    # Each epoch and the progress built as an event once here, not once per watcher.
-    epoch_events: list[ServerSentEvent] = field(default_factory=list)
-    progress_event: ServerSentEvent | None = None
-    final: dict[str, Any] = field(default_factory=dict)
-    watchers: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    status_event: bytes = b""
+    epoch_events: list[bytes] = field(default_factory=list)
+    progress_event: bytes | None = None
+    done_event: bytes | None = None  # once the run has ended
+    gone: bool = False  # deleted: its streams end
+    listeners: set[asyncio.Event] = field(default_factory=set)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def _read(engine: Engine, run_id: int, known_epochs: int) -> dict[str, Any] | None:
-    with Session(engine) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            return None
-        epochs = history(session, run_id) if run.epochs_done != known_epochs else None
-        return {
-            "version": run.version,
+def _read(session: Session, run_id: int, known_epochs: int) -> dict[str, Any] | None:
+    run = session.get(Run, run_id)
+    if run is None:
+        return None
+    epochs = history(session, run_id) if run.epochs_done != known_epochs else None
+    return {
+        "version": run.version,
+        "status": run.status,
+        "waiting_for": run.waiting_for,
+        "progress": run.progress or {},
+        "epochs": epochs,
+        "final": {
             "status": run.status,
-            "waiting_for": run.waiting_for,
-            "progress": run.progress or {},
-            "epochs": epochs,
-            "final": {
-                "status": run.status,
-                "error": run.error,
-                "test_metrics": run.test_metrics,
-                "epochs_done": run.epochs_done,
-            },
-        }
+            "error": run.error,
+            "test_metrics": run.test_metrics,
+            "epochs_done": run.epochs_done,
+        },
+    }
 
 
-def _versions(engine: Engine, ids: list[int]) -> dict[int, int]:
+def _read_changed(
+    engine: Engine, known: dict[int, tuple[int, int]], woken: set[int], poll: bool
+) -> dict[int, dict[str, Any] | None]:
+    """The runs that moved past the (version, epochs) we know: the woken ones, and when
+    polling, any watched one whose version moved. None for a run that is gone."""
     with Session(engine) as session:
-        rows = session.exec(select(Run.id, Run.version).where(col(Run.id).in_(ids))).all()
-    return {run_id: version for run_id, version in rows if run_id is not None}
+        wanted = woken & known.keys()
+        if poll:
+            ids = list(known)
+            rows = session.exec(select(Run.id, Run.version).where(col(Run.id).in_(ids))).all()
+            versions = dict(rows)
+            wanted |= {i for i in ids if versions.get(i) != known[i][0]}
+        fresh = {run_id: _read(session, run_id, known[run_id][1]) for run_id in wanted}
+    return {i: f for i, f in fresh.items() if f is None or f["version"] != known[i][0]}
 
 
 class EventHub:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, poll_s: float = POLL_S, trace: Path | None = None) -> None:
+        self.engine, self.poll_s, self.trace = engine, poll_s, trace
         self.watches: dict[int, Watch] = {}
-        self.task: asyncio.Task[None] | None = None
+        self.woken: set[int] = set()
+        self.commits: dict[int, float] = {}  # run -> when a worker said it committed (trace)
+        self.news = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        # One thread of its own: a read is never queued behind other to_thread work.
+        self.reader = ThreadPoolExecutor(1, thread_name_prefix="event-hub")
 
-    async def subscribe(self, run_id: int) -> Watch | None:
+    def start(self) -> None:
+        """Start reading (at the first subscription, in the event loop)."""
+        self.loop = asyncio.get_running_loop()
+        self.tasks.append(asyncio.create_task(self._run()))
+        if self.engine.dialect.name == "postgresql":
+            from app.runs.listen import listen  # psycopg: only where the database is PostgreSQL
+
+            self.tasks.append(asyncio.create_task(listen(self.engine, self)))
+
+    def wake(self, run_id: int) -> None:
+        """Run `run_id` changed: read it now (in the event loop's thread)."""
+        if run_id in self.watches:
+            self.woken.add(run_id)
+            self.news.set()
+
+    def wake_all(self) -> None:
+        """Anything watched may have changed (a notification channel was down)."""
+        self.woken.update(self.watches)
+        self.news.set()
+
+    def wake_soon(self, run_id: int, committed: float | None = None) -> None:
+        """`wake` from any thread; `committed`: when the writer committed (for the trace)."""
+        if self.loop is not None and not self.loop.is_closed():
+            if committed is not None and self.trace is not None:
+                self.commits[run_id] = committed
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self.loop.call_soon_threadsafe(self.wake, run_id)
+
+    async def subscribe(self, run_id: int, listener: asyncio.Event) -> Watch | None:
+        if not self.tasks:
+            self.start()
         watch = self.watches.get(run_id)
         if watch is None:
             # Registered before the first read, so watchers arriving meanwhile share it.
             watch = self.watches[run_id] = Watch()
-            found = await self._refresh(run_id, watch)
-            watch.ready.set()
-            if not found:
-                del self.watches[run_id]
+            try:
+                run = (await self._read({run_id: (-1, -1)}, {run_id}, poll=False)).get(run_id)
+            except BaseException:
+                self._gone(run_id, watch)
+                raise
+            finally:
+                watch.ready.set()
+            if run is None:
+                self._gone(run_id, watch)
                 return None
+            self._apply(watch, run)
         else:
             await watch.ready.wait()
-            if run_id not in self.watches:
+            if watch.gone or self.watches.get(run_id) is not watch:
                 return None
-        watch.watchers += 1
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._poll())
+        watch.listeners.add(listener)
         return watch
 
-    def unsubscribe(self, run_id: int) -> None:
+    def unsubscribe(self, run_id: int, listener: asyncio.Event) -> None:
         watch = self.watches.get(run_id)
         if watch is not None:
-            watch.watchers -= 1
-            if watch.watchers <= 0:
+            watch.listeners.discard(listener)
+            if not watch.listeners:
                 del self.watches[run_id]
 
-    async def _refresh(self, run_id: int, watch: Watch) -> bool:
-        fresh = await asyncio.to_thread(_read, self.engine, run_id, len(watch.epochs))
-        if fresh is None:
-            return False
-        watch.version, watch.status = fresh["version"], fresh["status"]
-        watch.waiting_for = fresh["waiting_for"]
-        watch.final = fresh["final"]
+    async def _read(
+        self, known: dict[int, tuple[int, int]], woken: set[int], poll: bool
+    ) -> dict[int, dict[str, Any] | None]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.reader, _read_changed, self.engine, known, woken, poll
+        )
+
+    def _apply(self, watch: Watch, fresh: dict[str, Any]) -> None:
+        """The run as read now, each new event encoded once; then every watcher is told."""
+        watch.version = fresh["version"]
+        if (fresh["status"], fresh["waiting_for"]) != (watch.status, watch.waiting_for) or (
+            not watch.status_event
+        ):
+            watch.status, watch.waiting_for = fresh["status"], fresh["waiting_for"]
+            data = {"status": watch.status, "waiting_for": watch.waiting_for}
+            watch.status_event = encode("status", data)
         if fresh["progress"] != watch.progress:
             watch.progress = fresh["progress"]
-            watch.progress_event = ServerSentEvent(
-                event="progress", raw_data=json.dumps(watch.progress)
-            )
+            watch.progress_event = encode("progress", raw=json.dumps(watch.progress))
         if fresh["epochs"] is not None:
-            watch.epochs = fresh["epochs"]
-            watch.epoch_events = [
-                ServerSentEvent(event="epoch", id=str(e["epoch"]), raw_data=json.dumps(e))
-                for e in watch.epochs
-            ]
-        watch.changed.set()
-        watch.changed = asyncio.Event()
-        return True
+            old, new = watch.epochs, fresh["epochs"]
+            keep = len(old) if new[: len(old)] == old else 0  # a rewind re-encodes them all
+            events = watch.epoch_events[:keep]
+            events += [encode("epoch", raw=json.dumps(e), id=e["epoch"]) for e in new[keep:]]
+            watch.epochs, watch.epoch_events = new, events
+        if watch.status in FINISHED:
+            watch.done_event = encode("done", fresh["final"])
+        for listener in watch.listeners:
+            listener.set()
 
-    async def _poll(self) -> None:
-        while self.watches:
-            await asyncio.sleep(POLL_S)
-            ids = list(self.watches)
-            with contextlib.suppress(Exception):  # a busy DB: try again next tick
-                versions = await asyncio.to_thread(_versions, self.engine, ids)
-                for run_id, version in versions.items():
-                    watch = self.watches.get(run_id)
-                    if watch is not None and version != watch.version:
-                        await self._refresh(run_id, watch)
+    async def _run(self) -> None:
+        while True:
+            poll = False
+            try:
+                async with asyncio.timeout(self.poll_s):
+                    await self.news.wait()
+            except TimeoutError:
+                poll = True
+            self.news.clear()
+            woken, self.woken = self.woken, set()
+            known = {
+                i: (w.version, len(w.epochs)) for i, w in self.watches.items() if w.ready.is_set()
+            }
+            if not known or not (woken or poll):
+                continue
+            woke_at = time.time()
+            try:
+                fresh = await self._read(known, woken, poll)
+            except Exception:  # a busy or unreachable DB: the next poll tries again
+                log.warning("reading watched runs failed; retrying at the next poll", exc_info=True)
+                continue
+            for run_id, run in fresh.items():
+                watch = self.watches.get(run_id)
+                if watch is None:
+                    continue
+                if run is None:  # deleted: watchers end their streams
+                    self._gone(run_id, watch)
+                else:
+                    self._apply(watch, run)
+                    self._trace(run_id, watch, "wake" if run_id in woken else "poll", woke_at)
+
+    def _gone(self, run_id: int, watch: Watch) -> None:
+        if self.watches.get(run_id) is watch:
+            del self.watches[run_id]
+        watch.gone = True
+        for listener in watch.listeners:
+            listener.set()
+
+    def _trace(self, run_id: int, watch: Watch, via: str, woke_at: float) -> None:
+        """One line per change seen, for bench/bench_streams.py (EVENTS_TRACE)."""
+        if self.trace is None:
+            return
+        line = {
+            "run": run_id,
+            "epochs": len(watch.epochs),
+            "via": via,
+            "committed": self.commits.pop(run_id, None),
+            "woken": woke_at,
+            "read": time.time(),
+        }
+        with self.trace.open("a") as file:
+            file.write(json.dumps(line) + "\n")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+                await task
+        self.reader.shutdown(wait=False)

@@ -1,47 +1,65 @@
 """A run's live event stream, as one watcher sees it: status (and, while queued, what it
-waits for), progress, each epoch (id =
-epoch, so a reconnect with Last-Event-ID resumes), then `done`. Built on the hub, which
-reads the database once per change for every watcher."""
+waits for), progress, each epoch (id = epoch, so a reconnect with Last-Event-ID resumes),
+then `done`. Every event is bytes the hub encoded once; a watcher only keeps its place."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-from fastapi.sse import ServerSentEvent
+import asyncio
+from types import TracebackType
+from typing import Self
 
 from app.models import FINISHED, RunStatus
-from app.runs.events import EventHub
+from app.runs.events import EventHub, Watch
 
 
-async def run_events(hub: EventHub, run_id: int, sent: int = 0) -> AsyncIterator[ServerSentEvent]:
-    """Events after epoch `sent`, until the run ends; nothing if the run is gone."""
-    watch = await hub.subscribe(run_id)
-    if watch is None:  # deleted between the caller's check and now
-        return
-    try:
-        status, waiting, progress = None, None, None
-        while True:
-            changed = watch.changed
-            if (watch.status, watch.waiting_for) != (status, waiting):
-                status, waiting = watch.status, watch.waiting_for
-                yield ServerSentEvent(
-                    event="status", data={"status": status, "waiting_for": waiting}
-                )
-            # Index, never a slice taken once: the hub may append epochs while we yield.
-            while sent < len(watch.epoch_events):
-                sent += 1
-                yield watch.epoch_events[sent - 1]
-            # Progress about an epoch that has already ended is news to no one: skip it.
-            event = watch.progress_event
-            current = watch.progress.get("epoch", 0) > sent
-            running = status == RunStatus.RUNNING
-            if running and event is not None and event is not progress and current:
-                progress = event
-                yield event
-            if status in FINISHED and sent >= len(watch.epoch_events):
-                yield ServerSentEvent(event="done", data=watch.final)
-                return
-            if changed is watch.changed:
-                await changed.wait()
-    finally:
-        hub.unsubscribe(run_id)
+class RunEvents:
+    """The events of run `run_id` after epoch `sent`, until the run ends (an app/runs/sse.py
+    Source); nothing if the run is gone."""
+
+    def __init__(self, hub: EventHub, run_id: int, sent: int = 0) -> None:
+        self.hub, self.run_id, self.sent = hub, run_id, sent
+        self.flag = asyncio.Event()  # set by the hub on every change of the run
+        self.watch: Watch | None = None
+        self.status: bytes | None = None  # the status event last sent
+        self.progress: bytes | None = None
+        self.over = False
+
+    async def __aenter__(self) -> Self:
+        self.watch = await self.hub.subscribe(self.run_id, self.flag)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.watch is not None:
+            self.hub.unsubscribe(self.run_id, self.flag)
+
+    async def next(self) -> bytes | None:
+        watch = self.watch
+        if watch is None or watch.gone or self.over:
+            return None
+        self.flag.clear()  # before looking: a change from here on sets it again
+        out: list[bytes] = []
+        if watch.status_event is not self.status:
+            self.status = watch.status_event
+            out.append(watch.status_event)
+        # Index, never a slice taken once: the hub may append epochs while we write.
+        out += watch.epoch_events[self.sent :]
+        self.sent = max(self.sent, len(watch.epoch_events))
+        # Progress about an epoch that has already ended is news to no one: skip it.
+        event = watch.progress_event
+        current = watch.progress.get("epoch", 0) > self.sent
+        news = event is not None and event is not self.progress
+        if watch.status == RunStatus.RUNNING and news and current:
+            self.progress = event
+            out.append(event)  # type: ignore[arg-type]
+        if watch.status in FINISHED and watch.done_event is not None:
+            self.over = True
+            out.append(watch.done_event)
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    async def wait(self) -> None:
+        await self.flag.wait()

@@ -4,70 +4,92 @@ One stream, not one per run: a browser opens at most six HTTP/1.1 connections to
 and a page of queued runs would use them all. Each run's row is sent, rendered by the server
 as event `run-<id>`, when its status changes (the row is read again, so it is exact) and when
 an epoch ends (the history comes from the hub, no query); `done` once every run has ended.
-The hub reads the database once per change for every watcher, as for a run's own stream.
+The hub reads the database once per change for every watcher, as for a run's own stream,
+and sets this stream's one flag whichever of its runs changed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-
-from fastapi.sse import ServerSentEvent
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Self
 
 from app.models import FINISHED, RunPublic
 from app.runs.events import EventHub, Watch
+from app.runs.sse import encode
 
 ReadRow = Callable[[int], Awaitable[RunPublic | None]]  # None: the run is gone
 RenderRow = Callable[[RunPublic], str]
-DONE = ServerSentEvent(event="done", raw_data="Every run on this page has ended.")
+DONE = encode("done", raw="Every run on this page has ended.")
 
 
-async def _any_change(events: Iterable[asyncio.Event]) -> None:
-    waiters = [asyncio.create_task(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+class LiveRows:
+    """Rows of the given runs as they change, then `done` (at once if none is going): an
+    app/runs/sse.py Source."""
 
+    def __init__(
+        self, hub: EventHub, run_ids: Iterable[int], read: ReadRow, render: RenderRow
+    ) -> None:
+        self.hub, self.run_ids, self.read, self.render = (
+            hub,
+            list(dict.fromkeys(run_ids)),
+            read,
+            render,
+        )
+        self.flag = asyncio.Event()
+        self.watches: dict[int, Watch] = {}
+        self.going: set[int] = set()
+        self.shown: dict[int, tuple[str, int]] = {}  # what each run's last row showed
+        self.rows: dict[int, RunPublic] = {}
+        self.over = False
 
-async def live_rows(
-    hub: EventHub, run_ids: Iterable[int], read: ReadRow, render: RenderRow
-) -> AsyncIterator[ServerSentEvent]:
-    """Rows of the given runs as they change, then `done` (at once if none is going)."""
-    watches: dict[int, Watch] = {}
-    try:
-        for run_id in dict.fromkeys(run_ids):
-            watch = await hub.subscribe(run_id)
+    async def __aenter__(self) -> Self:
+        for run_id in self.run_ids:
+            watch = await self.hub.subscribe(run_id, self.flag)
             if watch is not None:
-                watches[run_id] = watch
-        going = set(watches)
-        shown: dict[int, tuple[str, int]] = {}  # what each run's last row showed
-        rows: dict[int, RunPublic] = {}
-        while going:
-            # Taken before looking: a change while we render sets one of these.
-            changed = [watches[run_id].changed for run_id in going]
-            for run_id in sorted(going):
-                watch = watches[run_id]
-                now = (watch.status, len(watch.epochs))
-                if shown.get(run_id) == now:
-                    continue
-                if run_id not in rows or shown[run_id][0] != watch.status:
-                    row = await read(run_id)
-                    if row is None:  # deleted meanwhile: its row is gone from the page too
-                        going.discard(run_id)
-                        continue
-                    rows[run_id] = row
-                else:
-                    update = {"history": watch.epochs, "epochs_done": len(watch.epochs)}
-                    rows[run_id] = rows[run_id].model_copy(update=update)
-                shown[run_id] = now
-                yield ServerSentEvent(event=f"run-{run_id}", raw_data=render(rows[run_id]))
-                if rows[run_id].status in FINISHED:
-                    going.discard(run_id)
-            if going:
-                await _any_change(changed)
-        yield DONE
-    finally:
-        for run_id in watches:
-            hub.unsubscribe(run_id)
+                self.watches[run_id] = watch
+        self.going = set(self.watches)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for run_id in self.watches:
+            self.hub.unsubscribe(run_id, self.flag)
+
+    async def next(self) -> bytes | None:
+        if self.over:
+            return None
+        self.flag.clear()  # before looking: a change while we render sets it again
+        out = [event for run_id in sorted(self.going) if (event := await self._row(run_id))]
+        if not self.going:
+            self.over = True
+            out.append(DONE)
+        return b"".join(out)
+
+    async def _row(self, run_id: int) -> bytes | None:
+        """The run's row as an event if it shows something new."""
+        watch = self.watches[run_id]
+        now = (watch.status, len(watch.epochs))
+        if self.shown.get(run_id) == now and not watch.gone:
+            return None
+        if watch.gone or run_id not in self.rows or self.shown[run_id][0] != watch.status:
+            row = await self.read(run_id)
+            if row is None:  # deleted meanwhile: its row is gone from the page too
+                self.going.discard(run_id)
+                return None
+            self.rows[run_id] = row
+        else:
+            update = {"history": watch.epochs, "epochs_done": len(watch.epochs)}
+            self.rows[run_id] = self.rows[run_id].model_copy(update=update)
+        self.shown[run_id] = now
+        if self.rows[run_id].status in FINISHED:
+            self.going.discard(run_id)
+        return encode(f"run-{run_id}", raw=self.render(self.rows[run_id]))
+
+    async def wait(self) -> None:
+        await self.flag.wait()

@@ -4,13 +4,11 @@ delete per row, and one event stream that keeps the rows of going runs up to dat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -31,7 +29,8 @@ from app.deps import (
 from app.errors import NotFound
 from app.models import ACTIVE, RunPublic, RunStatus, User
 from app.runs import service
-from app.web.live import live_rows
+from app.runs.sse import EventStream
+from app.web.live import LiveRows
 from app.web.templates import page_or_fragment, render_fragment
 
 router = APIRouter(include_in_schema=False)
@@ -108,11 +107,13 @@ async def delete_run_row(
     paths: PathsDep,
     executor: ExecutorDep,
     predictions: PredictionsDep,
+    hub: HubDep,
     user: CurrentUser,
 ) -> HTMLResponse:
     """Delete a run (cancelling it first if it is going); its row is replaced by nothing,
     and the flash box says what happened."""
     await service.delete_run(session, paths, executor, predictions, user, run_id)
+    hub.wake(run_id)  # its streams end now
     flash = f"Deleted run #{run_id}."
     return HTMLResponse(render_fragment("_flash_oob", {"message": flash, "kind": "ok"}))
 
@@ -129,14 +130,14 @@ def _visible_ids(engine: Engine, user: User, run_ids: list[int]) -> list[int]:
     return [run_id for run_id in run_ids if _read_row(engine, user, run_id) is not None]
 
 
-@router.get("/runs/live", response_class=EventSourceResponse)
+@router.get("/runs/live", response_class=EventStream)
 async def read_live_rows(
     hub: HubDep,
     engine: EngineDep,
     user: CurrentUser,
     streams: StreamRoom,
     run: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Query(max_length=100)],
-) -> AsyncIterator[ServerSentEvent]:
+) -> EventStream:
     """Rows (HTML) of the given runs as they change, event `run-<id>`; then `done`. Runs
     the user may not see are left out, as if they did not exist."""
     visible = await asyncio.to_thread(_visible_ids, engine, user, run)
@@ -147,6 +148,5 @@ async def read_live_rows(
     def render(row: RunPublic) -> str:
         return render_fragment("_run_row", {"run": row})
 
-    with streams.holding(user.id):
-        async for event in live_rows(hub, visible, read, render):
-            yield event
+    rows = LiveRows(hub, visible, read, render)
+    return EventStream(rows, hold=streams.holding(user.id))

@@ -10,20 +10,25 @@ from app.runs import state
 from tests.helpers.web import parse_events, queue_run
 
 LOGS = {"loss": 2.0, "accuracy": 0.3, "val_loss": 1.9, "val_accuracy": 0.4}
-STEP_S = 0.3  # well above the hub's poll, so each change is seen on its own
+STEP_S = 0.3  # so each change is seen on its own
 
 
-def play(engine, run_id: int, epochs: int) -> threading.Thread:
-    """A worker's part, in a thread: start the run, record epochs, complete it."""
+def play(app, run_id: int, epochs: int) -> threading.Thread:
+    """A worker's part, in a thread: start the run, record epochs, complete it, telling the
+    hub after each change as a local worker does."""
+    engine, hub = app.state.engine, app.state.hub
 
     def work() -> None:
         time.sleep(STEP_S)
         assert state.claim_next(engine, "test") == run_id
+        hub.wake_soon(run_id)
         for epoch in range(1, epochs + 1):
             time.sleep(STEP_S)
             state.record_epoch(engine, run_id, epoch, {**LOGS, "val_accuracy": 0.4 + epoch / 10})
+            hub.wake_soon(run_id)
         time.sleep(STEP_S)
         state.finish(engine, run_id, "completed")
+        hub.wake_soon(run_id)
 
     thread = threading.Thread(target=work)
     thread.start()
@@ -32,7 +37,7 @@ def play(engine, run_id: int, epochs: int) -> threading.Thread:
 
 def test_a_going_run_sends_its_row_at_each_change_then_done(client):
     run = queue_run(client, epochs=2)
-    worker = play(client.app.state.engine, run["id"], epochs=2)
+    worker = play(client.app, run["id"], epochs=2)
     answer = client.get(f"/runs/live?run={run['id']}")  # the whole stream, until done
     worker.join()
     assert answer.status_code == 200
