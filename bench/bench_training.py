@@ -102,7 +102,7 @@ async def watch(port: int, run_id: int) -> dict[str, Any]:
     """One watcher on a raw socket, light enough that 500 of them don't starve the server:
     HTTP/1.0 (no chunked framing) and only the event and id lines looked at."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET /api/runs/{run_id}/events HTTP/1.0\r\nHost: bench\r\n\r\n".encode())
+    writer.write(f"GET /api/runs/{run_id}/events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
     seen: list[tuple[int, float]] = []
     subscribed, kind, ident = 0.0, b"", b""
     try:
