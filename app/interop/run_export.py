@@ -3,10 +3,13 @@ same rules Layerstack's worker follows, so its history matches the run's epoch b
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from app.interop.python_export import comment_text, compile_lines, layer_call, literal
+from app.runs.changes import automatic_changes
 from app.stacks.cpu_twin import cpu_twin, needs_twin
+from app.stacks.outputs import loss_name
 from app.stacks.stack import check_stack
 
 # The worker's own rules, written out so that the script stands alone (app/ml/data.py and
@@ -77,6 +80,23 @@ def _prepare_lines(prep: dict[str, Any], twin_axes: tuple[int, ...] | None) -> l
     return lines
 
 
+def _changes_note(prep: dict[str, Any], loss: Any) -> list[str]:
+    """The run's automatic changes as comments above the code that makes them."""
+    changes = automatic_changes(prep, loss_name(loss))
+    if not changes:
+        return ["# Layerstack changed nothing between the dataset and the model."]
+    lines = [
+        "# What Layerstack changed between the dataset and the model (the run page lists the",
+        "# same); prepare_x and prepare_y below do each of them, so a model trained here",
+        "# expects its inputs prepared by prepare_x:",
+    ]
+    for change in changes:
+        text = comment_text(f"{change['kind']}: {change['text']}", limit=1000)
+        wrapped = textwrap.wrap(text, width=92)
+        lines += [f"# - {wrapped[0]}", *(f"#   {rest}" for rest in wrapped[1:])]
+    return lines
+
+
 def _callbacks(fit: dict[str, Any]) -> str:
     out = ["batches"]
     if fit.get("early_stopping"):
@@ -134,6 +154,7 @@ def export_run(run: dict[str, Any], dataset_file: str, steps_per_execution: int)
             f"{int(fit['batch_size'])}, {bool(fit['shuffle'])}",
             PIPELINE,
             "",
+            *_changes_note(prep, run["stack"].get("compile", {}).get("loss")),
             *_prepare_lines(prep, twin_axes),
             "",
             "",

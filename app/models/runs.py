@@ -112,6 +112,12 @@ class RunPublic(RunBase):
     dataset_name: str | None = None  # null once the dataset is deleted
     history: list[dict[str, Any]]
     per_class_accuracy: list[float | None] | None
+    # What Layerstack changed between the dataset and the model (scaling, reshape, label
+    # encoding, the CPU twin): each with `kind`, `text` and its figures (app/runs/changes.py).
+    automatic_changes: list[dict[str, Any]] = []
+    # A finished run that learned little: what it saw and the likely causes from its own
+    # settings (app/runs/diagnosis.py); null when nothing looks wrong.
+    diagnosis: dict[str, Any] | None = None
     created_at: UTCDateTime
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None

@@ -21,7 +21,7 @@ from app.predictions.inputs import NoImageInput, image_geometry, to_model_input
 from app.predictions.labels import probabilities, ranked
 from app.predictions.predictor import Predictor, PredictorUnavailable
 from app.stacks import check_stack
-from app.stacks.advice import output_activation
+from app.stacks.outputs import output_activation
 
 READY_CACHE_SIZE = 256
 

@@ -9,21 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.catalog import LOSSES, Invalid, Problem
+from app.catalog import Invalid, Problem
 from app.catalog.problems import invalid
 from app.models import Dataset, FitSettings
+from app.runs.changes import describe, input_shape_taken
 from app.stacks import CheckedStack, Summary, check_and_summarize
 from app.stacks.cpu_twin import cpu_twin, needs_twin
-
-SPARSE = {"SparseCategoricalCrossentropy"}
-BINARY = {"BinaryCrossentropy", "Hinge"}
-REGRESSION = {
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "Huber",
-    "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError",
-}
+from app.stacks.outputs import BINARY, REGRESSION, SPARSE, loss_name
 
 
 @dataclass(frozen=True)
@@ -31,14 +23,6 @@ class Plan:
     stack: CheckedStack
     summary: Summary
     preprocessing: dict[str, Any]
-
-
-def loss_name(loss: Any) -> str | None:
-    """The Keras class a loss setting means, whether given as an id or an object."""
-    if loss is None:
-        return None
-    spec = LOSSES.find(loss if isinstance(loss, str) else loss["name"])
-    return spec.name if spec else None
 
 
 def _input_transform(model: list[int | None], data: list[int], where: tuple) -> dict[str, Any]:
@@ -101,17 +85,39 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
     if loss in REGRESSION and units == 1:
         return "value"
     if units != classes:
+        at = _units_layer(stack, summary)
+        set_units = {
+            "action": "set_args",
+            "index": at,
+            "args": {"units": classes},
+            "label": f"Set units to {classes}",
+        }
+        label = stack.layers[at].label(at)
         raise _mismatch(
             stack,
-            last,
+            at,
             f"{label} has {units} units, but the dataset has {classes} classes: set "
             f"units={classes} so that there is one output per class.",
+            set_units,
         )
     return "sparse" if loss in SPARSE else "one_hot"
 
 
-def _mismatch(stack: CheckedStack, index: int, msg: str) -> Invalid:
-    return invalid(("architecture", "layers", index), msg, "run_labels")
+def _units_layer(stack: CheckedStack, summary: Summary) -> int:
+    """The layer that sets the output's width: the last one with `units` whose output width
+    is the model's (only Dropout, Activation and the like come after it)."""
+    width = (summary.output_shape or [None])[-1]
+    for index in range(len(stack.layers) - 1, -1, -1):
+        row = summary.layers[index].output_shape
+        if stack.layers[index].type.arg("units") is not None and row and row[-1] == width:
+            return index
+    return len(stack.layers) - 1
+
+
+def _mismatch(
+    stack: CheckedStack, index: int, msg: str, fix: dict[str, Any] | None = None
+) -> Invalid:
+    return invalid(("architecture", "layers", index), msg, "run_labels", fix=fix)
 
 
 def _scaling(dataset: Dataset, fit: FitSettings) -> dict[str, float]:
@@ -126,17 +132,21 @@ def plan_run(
 ) -> Plan:
     """Check a stack (with its compile settings) against a dataset; Invalid says what to fix."""
     stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
+    taken = []
     if stack.input_shape is None:
         # As Keras builds an unbuilt Sequential from the first batch it sees.
         data = {**data, "input_shape": list(dataset.input_shape)}
         stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
+        taken = [input_shape_taken(dataset.input_shape)]
     transform = _input_transform(
         list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape")
     )
     label_format = _prefixed(lambda: _labels(stack, summary, len(dataset.class_names)))
-    twin_axes = cpu_twin(stack)[1] if needs_twin(stack) else None
-    preprocessing = {
+    twin = needs_twin(stack)
+    twin_axes = cpu_twin(stack)[1] if twin else None
+    preprocessing: dict[str, Any] = {
         "input": transform,
+        "cpu_twin": twin,
         "twin_axes": list(twin_axes) if twin_axes else None,
         "value_range": [dataset.value_min, dataset.value_max],
         **_scaling(dataset, fit),
@@ -147,6 +157,9 @@ def plan_run(
         "background": dataset.notes.get("background"),
         "color_mode": dataset.notes.get("color_mode"),
     }
+    # Recorded here, where each change is decided, so that nothing changes silently.
+    loss = loss_name(stack.compile.get("loss"))
+    preprocessing["automatic_changes"] = [*taken, *describe(preprocessing, loss)]
     return Plan(stack, summary, preprocessing)
 
 

@@ -41,7 +41,10 @@ from app.models import (
 from app.paths import DataPaths
 from app.predictions.service import Predictions
 from app.runs import state
+from app.runs.changes import automatic_changes
+from app.runs.diagnosis import diagnose
 from app.runs.plan import plan_run
+from app.stacks.outputs import loss_name
 
 INLINE = "inline"  # the snapshot's name for a stack sent with the run, not saved
 STOP_WAIT_S = 10.0  # a running run stops within a compiled step; wait this long at most
@@ -81,13 +84,17 @@ def _public(
         # Recall per class: the share of each true class predicted right.
         per_class = [r[i] / sum(r) if sum(r) else None for i, r in enumerate(run.confusion)]
     assert run.id is not None
+    history = state.history(session, run.id) if history is None else history
+    loss = loss_name(run.stack.get("compile", {}).get("loss"))
     return RunPublic(
         **run.model_dump(),
         architecture_name=by_architecture.get(run.architecture_id or 0)
         or (snapshot if snapshot != INLINE else None),
         dataset_name=by_dataset.get(run.dataset_id or 0),
-        history=state.history(session, run.id) if history is None else history,
+        history=history,
         per_class_accuracy=per_class,
+        automatic_changes=automatic_changes(run.preprocessing, loss),
+        diagnosis=diagnose(run, history),
     )
 
 

@@ -1,27 +1,22 @@
 """Warnings: stacks that Keras builds but that are almost always a mistake.
 
-Each names the layer and the fix, and carries a one-click action where there is one.
+Each names the layer and the fix, and carries a one-click action where there is one. The
+ones about the last layer against the loss and metrics are in loss_advice.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.catalog.shapes import insert_fix
+from app.stacks.loss_advice import LOSS_WARNINGS
+from app.stacks.outputs import output_activation, warning
 
 if TYPE_CHECKING:
     from app.stacks.stack import CheckedStack
     from app.stacks.summary import Summary
 
-_SQUASHING = ("softmax", "sigmoid")
-
-
-def _warning(index: int | None, kind: str, msg: str, fix: dict[str, Any] | None = None) -> dict:
-    loc: list[str | int] = ["layers", index] if index is not None else ["compile", "loss"]
-    out: dict[str, Any] = {"loc": loc, "index": index, "type": kind, "msg": msg}
-    if fix is not None:
-        out["fix"] = fix
-    return out
+__all__ = ["find_warnings", "output_activation"]
 
 
 def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
@@ -34,7 +29,7 @@ def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
         if layer.type.name == "Dense" and shape is not None and len(shape) > 1:
             grid = "(None, " + ", ".join(str(d) for d in shape) + ")"
             return [
-                _warning(
+                warning(
                     index,
                     "dense_multi_dim_input",
                     f"{layer.label(index)} gets a multi-dimensional input {grid}: Dense acts "
@@ -47,70 +42,11 @@ def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
     return []
 
 
-def output_activation(stack: CheckedStack) -> tuple[int, str | None]:
-    """The activation the model ends with (Dense/Activation/... as the last layer that has one)."""
-    for index in range(len(stack.layers) - 1, -1, -1):
-        layer = stack.layers[index]
-        if layer.type.arg("activation") is not None:
-            return index, layer.full_args().get("activation")
-        if layer.type.name not in ("Dropout", "Flatten", "Reshape"):
-            break
-    return len(stack.layers) - 1, None
-
-
-def _loss_option(loss: Any, key: str) -> Any:
-    return loss.get(key) if isinstance(loss, dict) else None
-
-
-def _logits_mismatch(stack: CheckedStack, summary: Summary) -> list[dict]:
-    loss = stack.compile.get("loss")
-    index, act = output_activation(stack)
-    if act not in _SQUASHING or not _loss_option(loss, "from_logits"):
-        return []
-    assert isinstance(loss, dict)
-    layer = stack.layers[index]
-    return [
-        _warning(
-            index,
-            "activation_with_logits",
-            f"{layer.label(index)} ends with {act}, but the loss {loss['name']} has "
-            f"from_logits=true, so {act} is applied twice and training is slow and unstable. "
-            f"Set from_logits to false (or remove the {act} activation).",
-            {
-                "action": "set_compile",
-                "compile": {"loss": {**loss, "from_logits": False}},
-                "label": "Set from_logits to false",
-            },
-        )
-    ]
-
-
-def _softmax_single_unit(stack: CheckedStack, summary: Summary) -> list[dict]:
-    index, act = output_activation(stack)
-    out = summary.layers[index].output_shape
-    if act != "softmax" or not out or out[-1] != 1:
-        return []
-    return [
-        _warning(
-            index,
-            "softmax_single_unit",
-            f"{stack.layers[index].label(index)} applies softmax to a single unit, which always "
-            f"outputs 1.0. For two classes use sigmoid with BinaryCrossentropy, or 2 units.",
-            {
-                "action": "set_args",
-                "index": index,
-                "args": {"activation": "sigmoid"},
-                "label": "Use sigmoid",
-            },
-        )
-    ]
-
-
 def _unbuilt(stack: CheckedStack, summary: Summary) -> list[dict]:
     if summary.built:
         return []
     return [
-        _warning(
+        warning(
             0,
             "no_input_shape",
             "No input shape: the model is not built yet, so shapes and parameter counts are "
@@ -121,9 +57,7 @@ def _unbuilt(stack: CheckedStack, summary: Summary) -> list[dict]:
 
 
 def find_warnings(stack: CheckedStack, summary: Summary) -> list[dict]:
-    return [
-        *_unbuilt(stack, summary),
-        *_dense_on_grid(stack, summary),
-        *_logits_mismatch(stack, summary),
-        *_softmax_single_unit(stack, summary),
-    ]
+    found = [*_unbuilt(stack, summary), *_dense_on_grid(stack, summary)]
+    for advise in LOSS_WARNINGS:
+        found += advise(stack, summary)
+    return found

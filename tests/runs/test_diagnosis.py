@@ -1,0 +1,92 @@
+"""After training, a run that learned little says so (GET /api/runs/{id} `diagnosis`) and
+names the likely causes from its own settings; a run that learned says nothing. The epochs
+and test results are written as a worker writes them, without training."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.models import RunMetric
+from app.runs import state
+from tests.helpers.stacks import dense, mlp
+
+
+def finished(client, stack, losses, right_per_class, **fit):
+    """A completed run of `stack` on the digits with these epoch losses and a test confusion
+    matrix of 10 samples per class, `right_per_class` of them right."""
+    body = {"architecture": stack, "dataset_id": 1, "fit": {"epochs": len(losses), **fit}}
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 202, response.text
+    run_id = response.json()["id"]
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        for epoch, loss in enumerate(losses, 1):
+            session.add(RunMetric(run_id=run_id, key="loss", step=epoch, value=loss))
+        session.commit()
+    confusion = [[0] * 10 for _ in range(10)]
+    for c in range(10):
+        confusion[c][c] = right_per_class
+        confusion[c][(c + 1) % 10] = 10 - right_per_class
+    assert state.claim_next(engine, "test-worker") == run_id
+    state.finish(engine, run_id, "completed", confusion=confusion, epochs_done=len(losses),
+                 test_metrics={"loss": losses[-1]})  # fmt: skip
+    return client.get(f"/api/runs/{run_id}").json()
+
+
+def logits_trap():
+    """Dense(10) without activation and SparseCategoricalCrossentropy() (from_logits off)."""
+    stack = mlp([8, 8])
+    stack["layers"][-1] = dense(10)
+    return stack
+
+
+def test_the_logits_trap_near_chance_is_explained_by_its_settings(client):
+    run = finished(client, logits_trap(), [2.30, 2.29, 2.29, 2.30, 2.29], right_per_class=1)
+    diagnosis = run["diagnosis"]
+    assert diagnosis["learned"] is False
+    assert "test accuracy is 10.0%, near chance (10.0% for 10 classes" in diagnosis["text"]
+    assert "Its loss did not fall: 2.3 after epoch 1, 2.29 after epoch 5." in diagnosis["findings"]
+    (cause,) = diagnosis["causes"]
+    assert cause["kind"] == "linear_output_without_logits"
+    assert "from_logits" in cause["text"]
+
+
+def test_a_run_that_learned_says_nothing(client):
+    run = finished(client, mlp([8, 8]), [1.2, 0.5, 0.3], right_per_class=9)
+    assert run["diagnosis"] is None
+
+
+def test_a_high_learning_rate_and_few_epochs_are_named(client):
+    stack = mlp([8, 8], optimizer={"name": "Adam", "learning_rate": 0.5})
+    run = finished(client, stack, [5.0, 9.0], right_per_class=1)
+    kinds = [c["kind"] for c in run["diagnosis"]["causes"]]
+    assert kinds == ["learning_rate", "few_epochs"]
+    rate, epochs = run["diagnosis"]["causes"]
+    assert "The learning rate is 0.5, against Adam's default of 0.001" in rate["text"]
+    assert "Try 0.001" in rate["text"]
+    assert "only 2 epochs" in epochs["text"]
+
+
+def test_unscaled_inputs_are_named(client):
+    run = finished(client, mlp([8, 8]), [2.3] * 5, right_per_class=2, normalize=False)
+    (cause,) = run["diagnosis"]["causes"]
+    assert cause["kind"] == "unscaled_inputs" and "0..16" in cause["text"]
+
+
+def test_a_loss_that_does_not_fall_is_said_even_above_chance(client):
+    run = finished(client, mlp([8, 8]), [0.9, 0.95, 0.92, 0.94], right_per_class=6)
+    assert run["diagnosis"]["findings"] == [
+        "Its loss did not fall: 0.9 after epoch 1, 0.94 after epoch 4."
+    ]
+    assert run["diagnosis"]["causes"][0]["kind"] == "unknown"
+
+
+def test_a_queued_run_has_no_diagnosis(client):
+    body = {"architecture": logits_trap(), "dataset_id": 1}
+    assert client.post("/api/runs", json=body).json()["diagnosis"] is None
+
+
+def test_the_run_list_carries_it_too(client):
+    finished(client, logits_trap(), [2.3, 2.3, 2.3, 2.3], right_per_class=1)
+    (listed,) = client.get("/api/runs").json()["data"]
+    assert listed["diagnosis"]["causes"][0]["kind"] == "linear_output_without_logits"
