@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.executors import worker
-from app.runs import state
+from app.runs import attempts, state
 
 log = logging.getLogger("layerstack.workers")
 WATCH_EVERY_S = 0.5
@@ -161,4 +161,8 @@ class LocalExecutor:
                 w.process.join(timeout=10)
                 if w.process.is_alive():
                     w.process.kill()
-        state.interrupt_running(self.engine)
+            # Only this executor's runs: another web process may run the executor by now
+            # (app/executors/leader.py), and its runs are not ours to interrupt.
+            why = "The server stopped during training; resume to continue from the last epoch."
+            for w in self.workers:
+                attempts.interrupt_worker_runs(self.engine, w.name, why)

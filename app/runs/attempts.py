@@ -51,7 +51,8 @@ def of_worker(engine: Engine, worker: str) -> list[int]:
 
 
 def interrupt_worker_runs(engine: Engine, worker: str, why: str) -> list[int]:
-    """A dispatcher stopped or died: its running runs become `interrupted` (resumable)."""
+    """A worker or dispatcher stopped or died: its running runs become `interrupted`
+    (resumable)."""
     ids = of_worker(engine, worker)
     state.interrupt(engine, ids, why)
     return ids
