@@ -34,8 +34,7 @@ def _scale(prep: dict[str, Any]) -> dict[str, Any] | None:
         "scale": prep["scale"],
         "offset": prep["offset"],
         "text": f"Inputs scaled from the dataset's range {_number(low)}..{_number(high)} to "
-        f"[0, 1] ({formula}), as fit.normalize asks. A model downloaded from this run expects "
-        f"its inputs scaled the same way.",
+        f"[0, 1] ({formula}), as fit.normalize asks.",
         "expects": f"values scaled to [0, 1] ({formula})",
     }
 

@@ -52,8 +52,8 @@ def _findings(run: Run, history: list[dict[str, Any]]) -> list[str]:
             acc, where, chance = found
             classes = len(run.preprocessing["class_names"])
             out.append(
-                f"Its {where} is {_pct(acc)}, near chance ({_pct(chance)} for {classes} "
-                f"classes, what guessing would score)."
+                f"Its {where} is {_pct(acc)}, near chance ({_pct(chance)}, what always "
+                f"guessing the commonest of its {classes} classes scores)."
             )
     logged = [row.get("loss") for row in history]
     losses = [float(x) for x in logged if isinstance(x, int | float) and math.isfinite(x)]

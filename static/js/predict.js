@@ -44,10 +44,32 @@ function showRun() {
     ? `Takes ${kind} images of ${fmtShape(prep.dataset_shape)}; ${classes.length} classes: ` +
       `${classes.slice(0, 12).join(", ")}${classes.length > 12 ? ", …" : ""}.`
     : `This run's samples have shape ${fmtShape(prep.dataset_shape)}: not images, so it cannot predict from one.`;
+  showExpects(run);
+  showDiagnosis(run);
   // Drawing makes sense for one-channel models (digits, letters, sketches), not photos.
   $("draw-card").hidden = kind !== "grayscale";
   const side = prep.dataset_shape.length === 1 ? Math.sqrt(prep.dataset_shape[0]) : prep.dataset_shape[1];
   setBrush(side);
+}
+
+// What Layerstack changed between the dataset and this model, said as what the model expects.
+function showExpects(run) {
+  const expects = (run.automatic_changes || []).map((c) => c.expects).filter(Boolean);
+  $("run-expects").hidden = !expects.length;
+  $("run-expects").textContent = `This model expects ${expects.join(" and ")}: the server does this ` +
+    "to every image you send, as training did; a model downloaded from this run needs the same.";
+}
+
+// A run that learned little is the likely reason for any poor answer: say so before the image is blamed.
+function showDiagnosis(run) {
+  const d = run.diagnosis;
+  $("run-diagnosis").hidden = !d;
+  if (!d) return;
+  $("run-diagnosis").replaceChildren(
+    el("strong", { text: `Run #${run.id} learned little, so its answers say little about any image. ` }),
+    `${d.findings.join(" ")} Likely causes: `,
+    el("ul", {}, ...d.causes.map((c) => el("li", { text: c.text }))),
+    el("a", { href: `/runs/${run.id}`, text: "See the run" }));
 }
 
 async function explainMissing(runId) {
@@ -127,8 +149,10 @@ async function showResult(prediction, blob) {
   $("predicted-probability").textContent = pct(prediction.probability);
   const unsure = $("low-confidence");
   unsure.hidden = !prediction.low_confidence;
-  unsure.textContent = `Not sure: the best guess has only ${pct(prediction.probability)}. ` +
-    "The image may not look like anything the model was trained on.";
+  const learnedLittle = Boolean(selectedRun() && selectedRun().diagnosis);
+  unsure.textContent = `Not sure: the best guess has only ${pct(prediction.probability)}. ` + (learnedLittle
+    ? "This run learned little (see above): the model, more than the image, is the likely reason."
+    : "The image may not look like anything the model was trained on.");
   $("topk").replaceChildren(...prediction.top_k.map(topBar));
   showPreprocessing(prediction.preprocessing);
   await drawModelView(blob, prediction.preprocessing);

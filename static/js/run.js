@@ -5,6 +5,7 @@
 
 import { $, api, el, flash, fmtInt } from "./common.js";
 import { LiveChart } from "./run/chart.js";
+import { showChanges, showDiagnosis } from "./run/notes.js";
 import { drawTable, showResults } from "./run/tables.js";
 
 const runId = Number($("run-page").dataset.runId);
@@ -126,6 +127,7 @@ async function finish(done) {
     // The confusion matrix is not in the event; the run's record has it.
     run.info = await api.get(`/api/runs/${runId}`);
     showResults(run.info);
+    showDiagnosis(run.info);
   }
 }
 
@@ -170,6 +172,7 @@ async function control(action, button) {
       run.ended = false;
       $("run-results").hidden = true;
       $("run-error").hidden = true;
+      $("run-diagnosis").hidden = true;
       openStream();  // the old stream ended with `done`; a new one picks up the new epochs
     }
   } catch (error) {
@@ -222,6 +225,7 @@ async function start() {
     return;
   }
   setStatus(run.info.status, run.info.waiting_for);
+  showChanges(run.info);
   openStream();
   $("run-about").textContent = describe(run.info, await names(run.info));
 }

@@ -2,6 +2,7 @@
 // POST /api/runs. The server checks the stack against the dataset; its 422 is shown in words.
 
 import { $, api, el, fillSelect, fmtInt, fmtShape } from "./common.js";
+import { fixButtons } from "./train/fixes.js";
 
 const form = $("train-form");
 const lists = { architectures: [], datasets: [] };
@@ -38,6 +39,27 @@ function showAbout() {
     ? el("span", {}, `${describeDataset(data)} · `, el("a", { href: `/datasets/${data.id}`, text: "details" }))
     : el("span", {}, "No dataset: ", el("a", { href: "/datasets", text: "upload one" }), "."));
   $("start").disabled = !arch || !data;
+  showWarnings(arch).catch((error) => showProblems([{ msg: error.message }]));
+}
+
+// The saved stack's own warnings (the builder's: the logits trap and the like), before Start.
+async function showWarnings(arch) {
+  const warnings = arch ? (await api.get(`/api/architectures/${arch.id}/summary`)).warnings : [];
+  if (!arch || String(arch.id) !== $("architecture").value) return;  // another one was chosen since
+  $("train-warnings").replaceChildren(...warnings.filter((w) => w.type !== "no_input_shape").map((w) =>
+    el("div", { class: "warning", "data-testid": "train-warning" }, w.msg, ...fixes(w))));
+}
+
+function fixes(note) {
+  return fixButtons(note, $("architecture").value, fixed, (error) => showProblems([{ msg: error.message }]));
+}
+
+// A fix was saved to the architecture: show it as it is now, and say so.
+function fixed(saved, fix) {
+  lists.architectures = lists.architectures.map((a) => (a.id === saved.id ? saved : a));
+  showProblems([]);
+  showAbout();
+  $("start-status").textContent = `Saved to ${saved.name}: ${fix.label}.`;
 }
 
 async function loadChoices() {
@@ -104,7 +126,7 @@ function showProblems(problems) {
     }
   }
   $("train-problems").replaceChildren(...general.map((p) =>
-    el("div", { class: "problem", "data-testid": "train-problem" }, p.msg, architectureLink(p))));
+    el("div", { class: "problem", "data-testid": "train-problem" }, p.msg, ...fixes(p), architectureLink(p))));
 }
 
 function architectureLink(problem) {

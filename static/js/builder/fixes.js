@@ -2,20 +2,20 @@
 
 import { renderCompileForm } from "./compile.js";
 import { setArg } from "./args.js";
-import { noteById } from "./notes.js";
+import { fixesOf, noteById } from "./notes.js";
 import { addLayer } from "./stack.js";
 import { catalog, changed, clone, indexOf, state } from "./state.js";
 
 // Delegated from the whole builder: fix buttons sit on layers and beside fields.
 export function onFixClick(event) {
   const button = event.target.closest("button[data-action='fix']");
-  if (button) applyFix(Number(button.dataset.note));
+  if (button) applyFix(Number(button.dataset.note), Number(button.dataset.fix || 0));
 }
 
-function applyFix(noteId) {
+function applyFix(noteId, which) {
   const note = noteById(noteId);
-  if (!note || !note.fix) return;
-  const fix = note.fix;
+  const fix = note && fixesOf(note)[which];
+  if (!fix) return;
   // The fix's index is about the stack that was sent; find that layer in today's stack.
   const targetUid = Number.isInteger(fix.index) ? note.uids[fix.index] : note.uid;
   const target = indexOf(targetUid);

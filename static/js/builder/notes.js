@@ -21,7 +21,7 @@ export function setNotes(problems, warnings, uids) {
     placeNote(p.loc || [], null, { kind: "problem", msg: p.msg, fix: p.fix }, uids);
   }
   for (const w of warnings) {
-    placeNote(w.loc || [], w.index ?? null, { kind: "warning", msg: w.msg, fix: w.fix }, uids);
+    placeNote(w.loc || [], w.index ?? null, { kind: "warning", msg: w.msg, fix: w.fix, fixes: w.fixes }, uids);
   }
 }
 
@@ -49,11 +49,17 @@ function pushTo(map, key, value) {
   map.get(key).push(value);
 }
 
+// A note's fixes: `fixes` when the server offers a choice (e.g. from_logits or softmax), else `fix`.
+export function fixesOf(note) {
+  return note.fixes || (note.fix ? [note.fix] : []);
+}
+
 export function renderNote(note) {
-  const fix = note.fix && note.fix.label ? el("button", {
-    type: "button", class: "b-fix", "data-action": "fix", "data-note": note.id, "data-testid": "fix",
-  }, note.fix.label) : null;
-  return el("div", { class: note.kind, "data-testid": note.kind }, el("span", { text: note.msg }), fix);
+  const buttons = fixesOf(note).map((fix, i) => (fix.label ? el("button", {
+    type: "button", class: "b-fix", "data-action": "fix", "data-note": note.id, "data-fix": i,
+    "data-testid": "fix",
+  }, fix.label) : null));
+  return el("div", { class: note.kind, "data-testid": note.kind }, el("span", { text: note.msg }), ...buttons);
 }
 
 export function renderFieldNotes() {
