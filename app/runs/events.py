@@ -29,6 +29,8 @@ from app.runs.sse import encode
 from app.runs.state import history
 
 POLL_S = 0.5
+# What the hub knows of a run: its version, how many epochs, and the last of them.
+Known = tuple[int, int, dict[str, Any] | None]
 log = logging.getLogger("layerstack.events")
 
 
@@ -51,17 +53,16 @@ class Watch:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def _read(session: Session, run_id: int, known_epochs: int) -> dict[str, Any] | None:
+def _read(session: Session, run_id: int, known: Known) -> dict[str, Any] | None:
     run = session.get(Run, run_id)
     if run is None:
         return None
-    epochs = history(session, run_id) if run.epochs_done != known_epochs else None
     return {
         "version": run.version,
         "status": run.status,
         "waiting_for": run.waiting_for,
         "progress": run.progress or {},
-        "epochs": epochs,
+        "epochs": _new_epochs(session, run_id, run.epochs_done, known),
         "final": {
             "status": run.status,
             "error": run.error,
@@ -71,11 +72,28 @@ def _read(session: Session, run_id: int, known_epochs: int) -> dict[str, Any] | 
     }
 
 
+def _new_epochs(
+    session: Session, run_id: int, done: int, known: Known
+) -> tuple[int, list[dict[str, Any]]] | None:
+    """(how many known epochs stay, the epochs after them); None when nothing is new. Only
+    the new rows are read, plus the last known epoch to check it is still the same: a resume
+    from an earlier checkpoint rewrites epochs, and then all are read again."""
+    _, count, last = known
+    if done == count:
+        return None
+    if count == 0 or done < count:
+        return 0, history(session, run_id)
+    tail = history(session, run_id, after=count - 1)
+    if tail and tail[0] == last:
+        return count, tail[1:]
+    return 0, history(session, run_id)
+
+
 def _read_changed(
-    engine: Engine, known: dict[int, tuple[int, int]], woken: set[int], poll: bool
+    engine: Engine, known: dict[int, Known], woken: set[int], poll: bool
 ) -> dict[int, dict[str, Any] | None]:
-    """The runs that moved past the (version, epochs) we know: the woken ones, and when
-    polling, any watched one whose version moved. None for a run that is gone."""
+    """The runs that moved past the version we know: the woken ones, and when polling, any
+    watched one whose version moved. None for a run that is gone."""
     with Session(engine) as session:
         wanted = woken & known.keys()
         if poll:
@@ -83,7 +101,7 @@ def _read_changed(
             rows = session.exec(select(Run.id, Run.version).where(col(Run.id).in_(ids))).all()
             versions = dict(rows)
             wanted |= {i for i in ids if versions.get(i) != known[i][0]}
-        fresh = {run_id: _read(session, run_id, known[run_id][1]) for run_id in wanted}
+        fresh = {run_id: _read(session, run_id, known[run_id]) for run_id in wanted}
     return {i: f for i, f in fresh.items() if f is None or f["version"] != known[i][0]}
 
 
@@ -135,7 +153,8 @@ class EventHub:
             # Registered before the first read, so watchers arriving meanwhile share it.
             watch = self.watches[run_id] = Watch()
             try:
-                run = (await self._read({run_id: (-1, -1)}, {run_id}, poll=False)).get(run_id)
+                nothing: Known = (-1, 0, None)
+                run = (await self._read({run_id: nothing}, {run_id}, poll=False)).get(run_id)
             except BaseException:
                 self._gone(run_id, watch)
                 raise
@@ -160,7 +179,7 @@ class EventHub:
                 del self.watches[run_id]
 
     async def _read(
-        self, known: dict[int, tuple[int, int]], woken: set[int], poll: bool
+        self, known: dict[int, Known], woken: set[int], poll: bool
     ) -> dict[int, dict[str, Any] | None]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
@@ -180,11 +199,10 @@ class EventHub:
             watch.progress = fresh["progress"]
             watch.progress_event = encode("progress", raw=json.dumps(watch.progress))
         if fresh["epochs"] is not None:
-            old, new = watch.epochs, fresh["epochs"]
-            keep = len(old) if new[: len(old)] == old else 0  # a rewind re-encodes them all
-            events = watch.epoch_events[:keep]
-            events += [encode("epoch", raw=json.dumps(e), id=e["epoch"]) for e in new[keep:]]
-            watch.epochs, watch.epoch_events = new, events
+            keep, new = fresh["epochs"]  # a rewind (keep 0) re-encodes them all
+            encoded = [encode("epoch", raw=json.dumps(e), id=e["epoch"]) for e in new]
+            watch.epochs = watch.epochs[:keep] + new
+            watch.epoch_events = watch.epoch_events[:keep] + encoded
         if watch.status in FINISHED:
             watch.done_event = encode("done", fresh["final"])
         for listener in watch.listeners:
@@ -201,7 +219,9 @@ class EventHub:
             self.news.clear()
             woken, self.woken = self.woken, set()
             known = {
-                i: (w.version, len(w.epochs)) for i, w in self.watches.items() if w.ready.is_set()
+                i: (w.version, len(w.epochs), w.epochs[-1] if w.epochs else None)
+                for i, w in self.watches.items()
+                if w.ready.is_set()
             }
             if not known or not (woken or poll):
                 continue

@@ -260,11 +260,14 @@ def interrupt(engine: Engine, run_ids: list[int], why: str) -> None:
         )
 
 
-def histories(session: Session, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each run's rows as Keras's History, one dict per epoch (1-based), in one query."""
+def histories(
+    session: Session, run_ids: list[int], after: int = 0
+) -> dict[int, list[dict[str, Any]]]:
+    """Each run's rows as Keras's History, one dict per epoch (1-based), in one query; only
+    the epochs after `after`."""
     rows = session.exec(
         select(RunMetric)
-        .where(col(RunMetric.run_id).in_(run_ids))
+        .where(col(RunMetric.run_id).in_(run_ids), col(RunMetric.step) > after)
         .order_by(col(RunMetric.run_id), col(RunMetric.step))
     ).all()
     epochs: dict[int, dict[int, dict[str, Any]]] = {run_id: {} for run_id in run_ids}
@@ -273,6 +276,7 @@ def histories(session: Session, run_ids: list[int]) -> dict[int, list[dict[str, 
     return {run_id: [steps[s] for s in sorted(steps)] for run_id, steps in epochs.items()}
 
 
-def history(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """One run's rows as Keras's History (metric names as Keras logs them)."""
-    return histories(session, [run_id])[run_id]
+def history(session: Session, run_id: int, after: int = 0) -> list[dict[str, Any]]:
+    """One run's rows as Keras's History (metric names as Keras logs them), after epoch
+    `after`."""
+    return histories(session, [run_id], after)[run_id]
