@@ -22,13 +22,10 @@ from typing import Any
 
 import httpx
 import numpy as np
-from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
-from app.db import make_engine  # noqa: E402
-from app.models import RunMetric  # noqa: E402
-from app.models.common import as_utc  # noqa: E402
+from bench.bench_training import commit_times, watch  # noqa: E402
 from tests.helpers.db import (  # noqa: E402
     database_url_for,
     drop_session_database,
@@ -92,49 +89,9 @@ def concurrent_gets(url: str, ids: list[int]) -> list[float]:
     return [sum(done) / (time.perf_counter() - start)]
 
 
-async def watch(port: int, run_id: int) -> list[tuple[int, float]]:
-    """One watcher on a raw socket (HTTP/1.0, only the event and id lines read): (epoch,
-    arrival as a Unix time) for each epoch event, until done."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET /api/runs/{run_id}/events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    seen: list[tuple[int, float]] = []
-    kind, ident = b"", b""
-    try:
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(status.decode(errors="replace").strip())
-        async for line in reader:
-            if line.startswith(b"event:"):
-                kind = line[6:].strip()
-            elif line.startswith(b"id:"):
-                ident = line[3:].strip()
-            elif not line.strip() and kind:
-                if kind == b"epoch":
-                    seen.append((int(ident), time.time()))
-                if kind == b"done":
-                    break
-                kind = b""
-    finally:
-        writer.close()
-    return seen
-
-
 async def watch_all(port: int, run_id: int) -> list[Any]:
     tasks = [asyncio.create_task(watch(port, run_id)) for _ in range(WATCHERS)]
     return await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def commit_times(db_url: str, run_id: int) -> dict[int, float]:
-    """Epoch -> when its metrics were committed (RunMetric.recorded_at, UTC)."""
-    engine = make_engine(db_url)
-    query = select(RunMetric.step, RunMetric.recorded_at).where(
-        col(RunMetric.run_id) == run_id, col(RunMetric.key) == "loss"
-    )
-    with Session(engine) as session:
-        rows = session.exec(query).all()
-    engine.dispose()
-
-    return {step: as_utc(moment).timestamp() for step, moment in rows}
 
 
 def delivery(server: LiveServer, db_url: str) -> dict[str, Any]:
@@ -150,12 +107,12 @@ def delivery(server: LiveServer, db_url: str) -> dict[str, Any]:
     history = ended["history"]
     commits = commit_times(db_url, run["id"])
     want = list(range(1, WATCH_FIT["epochs"] + 1))
-    good = [r for r in results if isinstance(r, list)]
+    good = [r["epochs"] for r in results if isinstance(r, dict)]
     delays = [(t - commits[e]) * 1000 for r in good for e, t in r if e in commits and e > 1]
     return {
         "delays": delays,
         "complete": sum(1 for r in good if [e for e, _ in r] == want),
-        "errors": [repr(r)[:100] for r in results if not isinstance(r, list)],
+        "errors": [repr(r)[:100] for r in results if not isinstance(r, dict)],
         "epoch_ms": statistics.mean(h["epoch_time"] for h in history[1:]) * 1000,
     }
 

@@ -58,7 +58,7 @@ def watched(server: LiveServer, trace: Path, count: int) -> dict[str, Any]:
     results = asyncio.run(watch_many(server, run["id"], count))
     web_cpu = cpu_s(server.process.pid) - web_cpu  # type: ignore[union-attr]
     run = wait_done(server.url, run["id"])
-    starts = commit_times(server.data_dir / "layerstack.db", run["id"])
+    starts = commit_times(server.env["DATABASE_URL"], run["id"])
     hub = traced(trace, run["id"])
     done = [r for r in results if isinstance(r, dict)]
     want = list(range(1, WATCH_FIT["epochs"] + 1))

@@ -10,23 +10,25 @@ Run with `make bench` or `.venv/bin/python bench/bench_training.py`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
+from app.db import make_engine  # noqa: E402
+from app.models import RunMetric  # noqa: E402
+from app.models.common import as_utc  # noqa: E402
 from tests.helpers.live_server import LiveServer  # noqa: E402
 from tests.helpers.sse import events  # noqa: E402
 from tests.helpers.stacks import mlp  # noqa: E402
@@ -89,38 +91,40 @@ def first_epoch_s(url: str) -> tuple[float, float]:
     return arrival - start, wait_done(url, run["id"])["history"][0]["epoch_time"]
 
 
-def commit_times(db: Path, run_id: int) -> dict[int, float]:
-    """Epoch -> recorded_at as a Unix time (the server stores UTC, naive in SQLite)."""
-    query = "SELECT step, recorded_at FROM runmetric WHERE run_id = ? AND key = 'loss'"
-    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        rows = conn.execute(query, (run_id,)).fetchall()
-    moments = {step: datetime.fromisoformat(text) for step, text in rows}
-    return {step: m.replace(tzinfo=m.tzinfo or UTC).timestamp() for step, m in moments.items()}
+def commit_times(db_url: str, run_id: int) -> dict[int, float]:
+    """Epoch -> when its metrics were committed (RunMetric.recorded_at, UTC), any database."""
+    engine = make_engine(db_url)
+    query = select(RunMetric.step, RunMetric.recorded_at).where(
+        col(RunMetric.run_id) == run_id, col(RunMetric.key) == "loss"
+    )
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    engine.dispose()
+    return {step: as_utc(moment).timestamp() for step, moment in rows}
 
 
 async def watch(port: int, run_id: int) -> dict[str, Any]:
-    """One watcher on a raw socket, light enough that 500 of them don't starve the server:
-    HTTP/1.0 (no chunked framing) and only the event and id lines looked at."""
+    """One watcher on a raw socket, light enough that 500 of them don't starve the server
+    (a browser's EventSource parses in native code): read a chunk at a time, only the event
+    and id lines looked at (uvicorn frames the stream in chunks even for HTTP/1.0)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"GET /api/runs/{run_id}/events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
     seen: list[tuple[int, float]] = []
-    subscribed, kind, ident = 0.0, b"", b""
+    subscribed, rest = 0.0, b""
     try:
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(status.decode(errors="replace").strip())
-        async for line in reader:
-            if line.startswith(b"event:"):
-                kind = line[6:].strip()
-            elif line.startswith(b"id:"):
-                ident = line[3:].strip()
-            elif not line.strip() and kind:  # the blank line that ends an event
-                if kind == b"epoch":
-                    seen.append((int(ident), time.time()))
-                subscribed = subscribed or time.time()
-                if kind == b"done":
-                    break
-                kind = b""
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+            raise RuntimeError(head.decode(errors="replace").splitlines()[0])
+        while chunk := await reader.read(1 << 16):
+            now = time.time()
+            *events, rest = (rest + chunk).split(b"\n\n")
+            for event in events:  # a chunk's size line may come first: find, not startswith
+                subscribed = subscribed or now
+                if b"event: epoch\n" in event:
+                    ident = event[event.index(b"\nid: ") + 5 :].split(b"\n", 1)[0]
+                    seen.append((int(ident), now))
+                elif b"event: done\n" in event:
+                    return {"epochs": seen, "subscribed": subscribed}
     finally:
         writer.close()
     return {"epochs": seen, "subscribed": subscribed}
@@ -149,7 +153,7 @@ def watched_run(server: LiveServer, count: int) -> dict[str, Any]:
     run = wait_done(server.url, run["id"])
     span = [datetime.fromisoformat(run[key]) for key in ("started_at", "finished_at")]
     figures["epoch_s"], figures["run_s"] = mean_epoch_s(run), (span[1] - span[0]).total_seconds()
-    commits = commit_times(server.data_dir / "layerstack.db", run["id"])
+    commits = commit_times(server.env["DATABASE_URL"], run["id"])
     return figures | delivery(results, commits)
 
 
