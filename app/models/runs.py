@@ -112,12 +112,20 @@ class RunPublic(RunBase):
     dataset_name: str | None = None  # null once the dataset is deleted
     history: list[dict[str, Any]]
     per_class_accuracy: list[float | None] | None
-    # What Layerstack changed between the dataset and the model (scaling, reshape, label
-    # encoding, the CPU twin): each with `kind`, `text` and its figures (app/runs/changes.py).
-    automatic_changes: list[dict[str, Any]] = []
-    # A finished run that learned little: what it saw and the likely causes from its own
-    # settings (app/runs/diagnosis.py); null when nothing looks wrong.
-    diagnosis: dict[str, Any] | None = None
+    # app/runs/changes.py and app/runs/diagnosis.py
+    automatic_changes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="What Layerstack changed between the dataset and the model, in order: "
+        "each with `kind` (input_shape, scale, reshape, transpose, channels_last_twin, "
+        "one_hot, labels_as_numbers), `text` in words, `expects` (what a model downloaded "
+        "from the run expects) where it concerns inputs, and its figures",
+    )
+    diagnosis: dict[str, Any] | None = Field(
+        default=None,
+        description="A completed run that learned little (accuracy near chance, or a loss "
+        "that did not fall): `findings`, `text` and likely `causes` [{kind, text}] from its "
+        "own settings; null when nothing looks wrong",
+    )
     created_at: UTCDateTime
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None
