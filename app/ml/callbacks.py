@@ -59,7 +59,10 @@ class Recorder(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.before_epoch(epoch)
         self.epoch, self.epoch_start = epoch, time.perf_counter()
-        self.last_report = 0.0
+        # The first report comes PROGRESS_EVERY_S into an epoch: an epoch shorter than that
+        # is news enough at its end, and a report at its first batch would cost a DB write
+        # and a fan-out to every watcher for each epoch (twice the work for 500 watchers).
+        self.last_report = self.epoch_start
         # The rate this epoch trains with; ReduceLROnPlateau may lower it at the epoch's end.
         self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
