@@ -101,9 +101,31 @@ def trainer(tmp_path_factory):
     training and prediction tests so TensorFlow is imported once per process per session."""
     from tests.helpers.live_server import LiveServer
 
-    live = LiveServer(tmp_path_factory.mktemp("trainer") / "data", WORKERS="1", PREDICTORS="1")
+    data_dir = tmp_path_factory.mktemp("trainer") / "data"
+    live = LiveServer(data_dir, backend="sqlite", WORKERS="1", PREDICTORS="1")
     yield live.start()
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_trainer(tmp_path_factory):
+    """The trainer's twin on PostgreSQL (a worker, no inference process), started only when a
+    test asks for it: the run lifecycle (create, epochs over SSE, done, cancel, resume, delete)
+    is trained for real on both databases; the rest of real training stays on SQLite, since
+    the database code under it is the same and each leg costs minutes."""
+    from tests.helpers.live_server import LiveServer
+
+    require_postgres()
+    data_dir = tmp_path_factory.mktemp("postgres-trainer") / "data"
+    live = LiveServer(data_dir, backend="postgresql", WORKERS="1")
+    yield live.start()
+    live.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def each_trainer(request: pytest.FixtureRequest):
+    """`trainer` ([sqlite]), then `postgres_trainer` ([postgresql])."""
+    return request.getfixturevalue("trainer" if request.param == "sqlite" else "postgres_trainer")
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def test_a_waiting_request_gets_the_slot_when_it_frees_in_time() -> None:
 
 
 @pytest.fixture
-def busy(tmp_path: Path) -> Iterator[TestClient]:
+def busy(tmp_path: Path, backend) -> Iterator[TestClient]:
     """A server whose one import slot is held (as by a long import)."""
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0, max_imports=1)
     with TestClient(create_app(settings)) as client:
@@ -68,7 +68,7 @@ def test_an_export_past_max_imports_is_503(busy: TestClient) -> None:
     assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
 
 
-def test_slots_are_free_again_after_an_import(tmp_path: Path) -> None:
+def test_slots_are_free_again_after_an_import(tmp_path: Path, backend) -> None:
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0, max_imports=1)
     with TestClient(create_app(settings)) as client:
         for _ in range(2):

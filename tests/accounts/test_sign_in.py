@@ -77,7 +77,7 @@ def test_sign_in_never_sends_a_visitor_to_another_site(accounts):
         assert 'data-next="/"' in page.text, target
 
 
-def test_a_session_past_its_idle_lifetime_ends(tmp_path):
+def test_a_session_past_its_idle_lifetime_ends(tmp_path, backend):
     from fastapi.testclient import TestClient
 
     from app.main import create_app

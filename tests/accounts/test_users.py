@@ -77,7 +77,7 @@ def test_an_admin_can_list_users(accounts):
     assert all("password_hash" not in u for u in users["data"])
 
 
-def test_switching_a_laptop_to_accounts_gives_its_work_to_the_first_admin(tmp_path):
+def test_switching_a_laptop_to_accounts_gives_its_work_to_the_first_admin(tmp_path, backend):
     data = tmp_path / "data"
     from app.config import Settings
     from tests.helpers.stacks import mlp

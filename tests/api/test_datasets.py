@@ -219,7 +219,7 @@ def test_bad_upload_is_refused_and_leaves_nothing(client, settings, files, form,
     assert client.get("/api/datasets/1").status_code == 200
 
 
-def test_upload_over_the_cap_is_413_before_it_is_read(tmp_path):
+def test_upload_over_the_cap_is_413_before_it_is_read(tmp_path, backend):
     settings = Settings(data_dir=tmp_path / "data", max_upload_bytes=100_000)
     with TestClient(create_app(settings)) as client:
         response = post(client, [("big.zip", b"\0" * 200_000)])

@@ -30,7 +30,7 @@ def test_every_operation_declares_400_and_413_and_every_change_403(client):
     assert "storage quota" in runs["413"]["description"]
 
 
-def test_the_accounts_mode_document_declares_them_too(tmp_path):
+def test_the_accounts_mode_document_declares_them_too(tmp_path, backend):
     with TestClient(create_app(accounts_settings(tmp_path / "data"))) as client:
         paths = client.get("/openapi.json").json()["paths"]
     assert "400" in paths["/api/session"]["post"]["responses"]

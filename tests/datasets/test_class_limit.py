@@ -21,7 +21,7 @@ PER_CLASS = 3
 
 
 @pytest.fixture
-def capped(tmp_path: Path) -> Iterator[tuple[TestClient, Settings]]:
+def capped(tmp_path: Path, backend) -> Iterator[tuple[TestClient, Settings]]:
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0, max_classes=CAP)
     with TestClient(create_app(settings)) as test_client:
         yield test_client, settings

@@ -29,7 +29,7 @@ DIGIT = encode(np.zeros((8, 8), np.uint8))
 
 
 @pytest.fixture
-def small_budget(tmp_path: Path) -> Iterator[tuple[TestClient, int]]:
+def small_budget(tmp_path: Path, backend) -> Iterator[tuple[TestClient, int]]:
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0,
                         max_images_per_request=4, max_request_pixels=1_000_000,
                         max_image_pixels=500_000)  # fmt: skip

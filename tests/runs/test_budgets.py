@@ -22,7 +22,7 @@ def body(epochs: int = 1) -> dict:
 
 
 @pytest.fixture
-def small(tmp_path):
+def small(tmp_path, backend):
     with TestClient(create_app(Settings(data_dir=tmp_path / "data", **SMALL))) as client:
         yield client
 
@@ -66,7 +66,7 @@ def test_past_max_queued_runs_a_new_run_is_429_with_retry_after_and_nothing_save
     assert small.get(f"/api/runs/{first}").json()["status"] == "cancelled"
 
 
-def test_the_queue_is_shared_by_every_user(tmp_path):
+def test_the_queue_is_shared_by_every_user(tmp_path, backend):
     settings = accounts_settings(tmp_path / "data", max_queued_runs=2)
     with TestClient(create_app(settings)) as client:
         boss = admin(client)

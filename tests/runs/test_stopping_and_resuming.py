@@ -1,6 +1,6 @@
 """Stopping runs on a live server: cancel, resume, a server crash, deleting a running run.
 What a user sees: the epochs done are kept, a resumed run ends as if never stopped, and a
-stopped or deleted run frees the worker for the next one."""
+stopped or deleted run frees the worker for the next one. Each on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tests.helpers.runs import first_epoch, submit, wait_for
 pytestmark = pytest.mark.keras
 
 
-def test_cancel_stops_a_running_run_and_keeps_its_epochs(trainer):
+def test_cancel_stops_a_running_run_and_keeps_its_epochs(each_trainer):
+    trainer = each_trainer
     run = submit(trainer, epochs=1000, batch_size=8)
     first_epoch(trainer, run["id"])
     asked = time.monotonic()
@@ -30,7 +31,8 @@ def test_cancel_stops_a_running_run_and_keeps_its_epochs(trainer):
     assert again.status_code == 409
 
 
-def test_resume_gives_the_same_history_as_an_uninterrupted_run(trainer):
+def test_resume_gives_the_same_history_as_an_uninterrupted_run(each_trainer):
+    trainer = each_trainer
     straight = wait_for(trainer, submit(trainer, epochs=8, batch_size=8, seed=5)["id"])
     run = submit(trainer, epochs=8, batch_size=8, seed=5)
     first_epoch(trainer, run["id"])
@@ -48,8 +50,8 @@ def test_resume_gives_the_same_history_as_an_uninterrupted_run(trainer):
     assert httpx.post(f"{trainer.url}/api/runs/{run['id']}/resume").status_code == 409
 
 
-def test_a_crashed_server_leaves_runs_interrupted_and_resumable(tmp_path):
-    live = LiveServer(tmp_path / "data", WORKERS="1").start()
+def test_a_crashed_server_leaves_runs_interrupted_and_resumable(tmp_path, backend):
+    live = LiveServer(tmp_path / "data", backend=backend, WORKERS="1").start()
     try:
         run = submit(live, epochs=40, batch_size=16)
         first_epoch(live, run["id"])
@@ -64,7 +66,8 @@ def test_a_crashed_server_leaves_runs_interrupted_and_resumable(tmp_path):
         live.stop()
 
 
-def test_deleting_a_running_run_stops_it_and_removes_its_files(trainer):
+def test_deleting_a_running_run_stops_it_and_removes_its_files(each_trainer):
+    trainer = each_trainer
     run = submit(trainer, epochs=1000, batch_size=8)
     first_epoch(trainer, run["id"])
     folder = trainer.data_dir / "runs" / str(run["id"])

@@ -29,7 +29,7 @@ def token(url: str, email: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {made['token']}"}
 
 
-def test_past_max_streams_a_new_stream_is_429_until_one_ends(tmp_path):
+def test_past_max_streams_a_new_stream_is_429_until_one_ends(tmp_path, backend):
     server = LiveServer(tmp_path / "data", MAX_STREAMS="1").start()
     try:
         url = server.url
@@ -49,7 +49,7 @@ def test_past_max_streams_a_new_stream_is_429_until_one_ends(tmp_path):
         server.stop()
 
 
-def test_in_accounts_mode_each_user_has_a_share(tmp_path):
+def test_in_accounts_mode_each_user_has_a_share(tmp_path, backend):
     accounts = {"AUTH": "accounts", "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD}
     server = LiveServer(tmp_path / "data", MAX_STREAMS_PER_USER="1", **accounts).start()
     try:

@@ -22,7 +22,8 @@ def server(trainer):
     return trainer
 
 
-def test_digits_mlp_learns_and_the_stream_delivers_every_epoch(server):
+def test_digits_mlp_learns_and_the_stream_delivers_every_epoch(each_trainer):
+    server = each_trainer  # on SQLite and on PostgreSQL
     run = submit(server, epochs=10, batch_size=32)
     seen = list(events(f"{server.url}/api/runs/{run['id']}/events", timeout=WAIT_S))
     kinds = [e.event for e in seen]

@@ -126,7 +126,7 @@ def test_host_name_drops_the_port_and_the_brackets(host: str, name: str | None) 
     assert host_name(host) == name
 
 
-def test_the_real_server_refuses_a_foreign_host(tmp_path) -> None:
+def test_the_real_server_refuses_a_foreign_host(tmp_path, backend) -> None:
     """Through uvicorn: the Host a client sends is the one checked."""
     server = LiveServer(tmp_path / "data", ALLOWED_HOSTS=ALLOWED_NAME).start()
     try:

@@ -111,7 +111,7 @@ def test_reads_from_another_site_pass(client, calls, method) -> None:
     assert client.request(method, "/thing", headers=headers).status_code == 200
 
 
-def test_the_app_refuses_a_cross_site_change_and_keeps_its_data(tmp_path) -> None:
+def test_the_app_refuses_a_cross_site_change_and_keeps_its_data(tmp_path, backend) -> None:
     """Wired into create_app: a forged save of an architecture leaves none behind."""
     settings = Settings(data_dir=tmp_path / "data", workers=0, predictors=0)
     with TestClient(create_app(settings)) as app_client:

@@ -30,7 +30,7 @@ BOOKKEEPING = {"last_seen_at", "last_used_at"}
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, backend) -> Settings:
     return Settings(data_dir=tmp_path / "data", workers=0, predictors=0)
 
 
