@@ -155,7 +155,33 @@ def train(job: Job, arrays: Arrays, sink: Sink) -> Outcome:
         verbose=0,
     )
     results = _evaluate(model, data["test"], job.preprocessing, fit["batch_size"])
+    results["early_stopping"] = _early_stopping(callbacks, fit["epochs"])
     return Outcome(results, _model_bytes(model, job, twin_axes is not None))
+
+
+def _early_stopping(
+    callbacks: Sequence[EarlyStopping | ReduceLROnPlateau], epochs: int
+) -> dict[str, Any] | None:
+    """What EarlyStopping did, as it knows it after fit (1-based epochs): whether it stopped
+    the run, its best epoch, and whose weights the model keeps. Keras puts the best weights
+    back at the end of fit whenever restore_best_weights is on, stopped early or not; the
+    run says so rather than leave "the last epoch's weights" to be assumed."""
+    found = [c for c in callbacks if isinstance(c, EarlyStopping)]
+    if not found:
+        return None
+    stopper = found[0]
+    last = stopper.stopped_epoch + 1 if stopper.stopped_epoch > 0 else epochs
+    seen = stopper.best is not None  # the monitored value was logged at least once
+    restored = bool(stopper.restore_best_weights and stopper.best_weights is not None)
+    best_epoch = stopper.best_epoch + 1 if seen else None
+    return {
+        "monitor": stopper.monitor,
+        "stopped_epoch": last if stopper.stopped_epoch > 0 else None,
+        "best_epoch": best_epoch,
+        "best": float(stopper.best) if seen else None,
+        "restored_best_weights": restored,
+        "weights_epoch": best_epoch if restored and best_epoch is not None else last,
+    }
 
 
 def warm_up() -> None:

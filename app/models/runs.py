@@ -34,6 +34,16 @@ class RunBase(SQLModel):
     progress: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     test_metrics: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
     confusion: list[list[int]] | None = Field(default=None, sa_column=Column(JSON))
+    # What EarlyStopping did (app/ml/training.py): whether it stopped the run, its best epoch,
+    # whose weights the model keeps. Null without early stopping, or for a run not finished.
+    early_stopping: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="With fit.early_stopping, once completed: `monitor`, `stopped_epoch` (the "
+        "last epoch trained, null if it ran every epoch), `best_epoch` and `best` (the "
+        "monitored value there), `restored_best_weights`, and `weights_epoch` (whose weights "
+        "the model and its test metrics are)",
+    )
     error: str | None = Field(default=None, max_length=4000)
     epochs_done: int = 0
     # checkpoint and model on disk, counted against the owner's quota

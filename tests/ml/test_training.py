@@ -112,6 +112,10 @@ def assert_same_history(ours: list[dict[str, float]], theirs: list[dict[str, flo
 
 def assert_same_results(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
     assert ours["confusion"] == theirs["confusion"]
+    epochs = ("stopped_epoch", "best_epoch", "weights_epoch", "restored_best_weights")
+    assert {k: ours["early_stopping"][k] for k in epochs} == {
+        k: theirs["early_stopping"][k] for k in epochs
+    }
     for key, value in theirs["test_metrics"].items():
         assert math.isclose(ours["test_metrics"][key], value, rel_tol=1e-6), key
 
@@ -132,6 +136,22 @@ def test_the_uninterrupted_run_stops_early_and_lowers_its_learning_rate(straight
     assert all(checkpoint for _, _, checkpoint in sink.epochs)
     assert outcome.results["test_metrics"]["accuracy"] > 0.8
     assert outcome.model[:2] == b"PK" and sink.progress_reports >= 1
+
+
+def test_the_run_records_where_early_stopping_stopped_and_whose_weights_it_kept(straight):
+    """Patience 3: the best epoch is the one 3 before the stop (no improvement by 0.05 after
+    it); restore_best_weights puts that epoch's weights back, so the model is epoch 13's."""
+    sink, outcome = straight
+    record = outcome.results["early_stopping"]
+    val_loss = {epoch: logs["val_loss"] for epoch, logs, _ in sink.epochs}
+    assert record == {
+        "monitor": "val_loss",
+        "stopped_epoch": 16,
+        "best_epoch": 13,
+        "best": val_loss[13],
+        "restored_best_weights": True,
+        "weights_epoch": 13,
+    }
 
 
 @pytest.mark.parametrize("cut", [3, 14, 15])
