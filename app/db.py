@@ -3,6 +3,9 @@ migrations at start-up."""
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +64,26 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (alembic upgrade head)."""
+    """Bring the schema to the newest migration (alembic upgrade head), one process at a
+    time: servers started together on one database upgrade it once."""
+    with _sqlite_file_lock(engine):
+        _upgrade(engine)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """On SQLite, an exclusive lock on a file beside the database for the upgrade: SQLite's
+    own locking lets two processes both see an empty schema and both create it."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _upgrade(engine: Engine) -> None:
     config = alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.db import alembic_config, make_engine, migrate
 from app.models import Run, User
 from app.models.common import as_utc
-from tests.helpers.db import database_url_for, require_postgres
+from tests.helpers.db import database_url_for
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -41,12 +41,11 @@ def test_migrations_downgrade_to_empty_and_upgrade_again(engine: Engine) -> None
     assert {"run", "user", "dataset", "architecture"} <= set(inspect(engine).get_table_names())
 
 
-def test_servers_starting_together_migrate_once(tmp_path: Path) -> None:
-    """PostgreSQL: web processes migrating at start-up at the same moment take turns (an
-    advisory lock); each ends at head, none fails. (On SQLite `python -m app` migrates once
-    before it starts WEB_WORKERS processes.)"""
-    require_postgres()
-    url = database_url_for(tmp_path / "data", "postgresql")
+def test_servers_starting_together_migrate_once(tmp_path: Path, backend: str) -> None:
+    """Servers migrating at start-up at the same moment take turns (an advisory lock on
+    PostgreSQL, a lock file beside the database on SQLite); each ends at head, none fails."""
+    url = database_url_for(tmp_path / "data", backend)
+    (tmp_path / "data").mkdir(exist_ok=True)
     engines = [make_engine(url) for _ in range(4)]
     errors: list[BaseException] = []
 
