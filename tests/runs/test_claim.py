@@ -60,9 +60,7 @@ def test_many_workers_claim_every_run_exactly_once(engine: Engine) -> None:
     with Session(engine) as session:
         workers = session.exec(select(Run.id, Run.worker, Run.status)).all()
     owner_of = {run_id: f"worker-{me}" for me, mine in enumerate(claimed) for run_id in mine}
-    assert {(i, w, s) for i, w, s in workers} == {
-        (i, owner_of[i], RunStatus.RUNNING) for i in ids
-    }
+    assert {(i, w, s) for i, w, s in workers} == {(i, owner_of[i], RunStatus.RUNNING) for i in ids}
 
 
 def test_skipped_runs_stay_queued_for_another_claimer(engine: Engine) -> None:
