@@ -128,7 +128,7 @@ def _to_sign_in(request: Request) -> Response:
 async def invalid_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Invalid)
     detail = [{**p.as_dict(), "loc": ["body", *p.loc]} for p in exc.problems]
-    return JSONResponse({"detail": detail}, status_code=422)
+    return JSONResponse({"detail": detail, **exc.context}, status_code=422)
 
 
 async def dataset_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from app.catalog.problems import invalid
 from app.deps import CurrentUser, PredictionsDep, SessionDep, SettingsDep
 from app.interop.keras_file import read_keras_config
 from app.interop.keras_json import KerasJsonError
+from app.models import StackIn
 
 router = APIRouter(tags=["interop"])
 MEDIA_TYPES = {"python": "text/x-python", "keras-json": "application/json"}
@@ -61,6 +62,21 @@ async def export_architecture(
     """A readable Keras script in the tutorial's style, or model.to_json() of the model."""
     text = await service.export_architecture(session, user, predictions, architecture_id, format)
     return PlainTextResponse(text, media_type=MEDIA_TYPES[format])
+
+
+@router.post(
+    "/architectures/export",
+    response_class=Response,
+    responses=file("The script", MEDIA_TYPES["python"]) | BODY,
+)
+def export_stack(stack: StackIn, settings: SettingsDep) -> PlainTextResponse:
+    """The Python script of an unsaved stack, as the builder's Export Python downloads it."""
+    text = service.export_stack(settings, stack)
+    filename = "".join(c if c.isalnum() else "_" for c in stack.name).strip("_") or "model"
+    disposition = f'attachment; filename="{filename[:60]}.py"'
+    return PlainTextResponse(
+        text, media_type=MEDIA_TYPES["python"], headers={"Content-Disposition": disposition}
+    )
 
 
 @router.post("/architectures/import-file", responses=BODY)

@@ -4,6 +4,7 @@ stack passes the catalog's checks; nothing imported is ever executed or deserial
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -16,9 +17,11 @@ from app.errors import NotFound, PreconditionFailed
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.interop.python_export import export_python
 from app.interop.python_import import ImportProblem, import_python
-from app.models import Architecture, ArchitecturesPublic, StackIn, User, utcnow
+from app.models import Architecture, ArchitecturesPublic, Dataset, StackIn, User, utcnow
 from app.predictions.service import Predictions
-from app.stacks import check_and_summarize
+from app.runs.plan import dataset_warnings
+from app.stacks import check_and_summarize, check_stack
+from app.stacks.partial import partial_summary
 from app.versioning import update_if_at
 
 STACK_FIELDS = {"input_shape", "layers", "compile"}
@@ -108,6 +111,26 @@ def summarize_architecture(
     return summary.as_json()
 
 
+def summarize_stack(
+    settings: Settings, data: dict[str, Any], dataset: Dataset | None = None
+) -> dict[str, Any]:
+    """The live summary of an unsaved stack, checked against `dataset` when one is chosen.
+    A stack that does not build is Invalid, with the rows before its fault beside the problems."""
+    try:
+        stack, summary = check_and_summarize(data, settings.max_layers, settings.max_params)
+    except Invalid as error:
+        partial = partial_summary(data, error, settings.max_layers)
+        if dataset is not None:
+            # The arguments may be right and only a shape wrong: the dataset can tell.
+            with suppress(Invalid):
+                stack = check_stack(data, settings.max_layers)
+                partial["warnings"] = dataset_warnings(stack, None, dataset)
+        raise Invalid(error.problems, {"summary": partial}) from None
+    if dataset is not None:
+        summary.warnings += dataset_warnings(stack, summary, dataset)
+    return summary.as_json()
+
+
 def _read_source(format: str, source: str) -> dict[str, Any]:
     try:
         if format == "python":
@@ -155,3 +178,10 @@ async def export_architecture(
     if format == "python":
         return export_python(stack, name=saved.name)
     return await predictions.keras_json(architecture_id, stack)
+
+
+def export_stack(settings: Settings, stack: StackIn) -> str:
+    """The script of an unsaved stack (the builder's Export Python), once it checks."""
+    data = stack.model_dump(include=STACK_FIELDS)
+    check_and_summarize(data, settings.max_layers, settings.max_params)
+    return export_python(data, name=stack.name)

@@ -27,11 +27,13 @@ class Problem:
 
 
 class Invalid(ValueError):
-    """One or more problems; the API answers 422 with all of them."""
+    """One or more problems; the API answers 422 with all of them, and with `context` (what
+    could still be worked out, e.g. the summary rows before a faulty layer) beside them."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], context: dict[str, Any] | None = None) -> None:
         super().__init__("; ".join(p.msg for p in problems))
         self.problems = problems
+        self.context = context or {}
 
 
 def invalid(

@@ -101,3 +101,12 @@ class SummaryPublic(SQLModel):
     non_trainable_params: int
     size_bytes: int
     warnings: list[dict[str, Any]]
+
+
+class PartialSummaryPublic(SummaryPublic):
+    """A stack that does not build: the rows of the layers before the one at fault."""
+
+    fault_index: int | None = Field(
+        description="The first layer a problem names (null: the input shape or compile)"
+    )
+    complete: bool = Field(description="Every layer has its row (only the compile or the cap)")

@@ -11,11 +11,12 @@ from typing import Any
 
 from app.catalog import Invalid, Problem
 from app.catalog.problems import invalid
+from app.catalog.shapes import reshape_target
 from app.models import Dataset, FitSettings
 from app.runs.changes import describe, input_shape_taken
 from app.stacks import CheckedStack, Summary, check_and_summarize
 from app.stacks.cpu_twin import cpu_twin, needs_twin
-from app.stacks.outputs import BINARY, REGRESSION, SPARSE, loss_name
+from app.stacks.outputs import BINARY, REGRESSION, SPARSE, loss_name, warning
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,33 @@ class Plan:
     preprocessing: dict[str, Any]
 
 
-def _input_transform(model: list[int | None], data: list[int], where: tuple) -> dict[str, Any]:
+def fitting_shape(stack: CheckedStack, data: Sequence[int]) -> list[int]:
+    """The dataset's sample shape as the stack's first layer takes it: (28, 28) images are
+    [28, 28, 1] for a Conv2D ([1, 28, 28] channels_first), as they are for a Flatten."""
+    dims = list(data)
+    first = stack.layers[0] if stack.layers else None
+    rank = first.type.rank if first is not None else None
+    if first is None or rank is None or rank == len(dims):
+        return dims
+    if rank > len(dims):
+        ones = [1] * (rank - len(dims))
+        channels_first = first.full_args().get("data_format") == "channels_first"
+        return [*ones, *dims] if channels_first else [*dims, *ones]
+    return reshape_target(dims, rank) or dims  # type: ignore[arg-type]
+
+
+def use_shape_fix(shape: list[int]) -> dict[str, Any]:
+    """A one-click fix: set the stack's input shape."""
+    return {
+        "action": "set_input_shape",
+        "input_shape": shape,
+        "label": f"Use the dataset's shape {shape}",
+    }
+
+
+def _input_transform(
+    model: list[int | None], data: list[int], where: tuple, fitted: list[int]
+) -> dict[str, Any]:
     """How a dataset sample becomes a model input: as is, reshaped, or transposed."""
     if list(model) == list(data):
         return {"kind": "none"}
@@ -35,13 +62,16 @@ def _input_transform(model: list[int | None], data: list[int], where: tuple) -> 
         if len(data) == 3 and len(model) == 3 and [data[2], data[0], data[1]] == model:
             return {"kind": "transpose", "axes": [2, 0, 1], "shape": model}
         return {"kind": "reshape", "shape": model}
+    # Only a shape the first layer takes is worth advising: a Conv2D refuses [28, 28].
+    axis = " (with the channel axis the first layer needs)" if fitted != list(data) else ""
     raise invalid(
         where,
         f"The model takes inputs of shape {_shape(model)}, but the dataset's samples are "
-        f"{_shape(data)} ({size} values each). Set input_shape to {data} (or another shape "
-        f"with {size} values, such as [{size}]), or pick a dataset that matches.",
+        f"{_shape(data)} ({size} values each). Set input_shape to {fitted}, the dataset's "
+        f"shape{axis}, or pick a dataset that matches.",
         "run_input_shape",
         model,
+        use_shape_fix(fitted),
     )
 
 
@@ -133,13 +163,14 @@ def plan_run(
     """Check a stack (with its compile settings) against a dataset; Invalid says what to fix."""
     stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
     taken = []
+    fitted = fitting_shape(stack, dataset.input_shape)
     if stack.input_shape is None:
         # As Keras builds an unbuilt Sequential from the first batch it sees.
-        data = {**data, "input_shape": list(dataset.input_shape)}
+        data = {**data, "input_shape": fitted}
         stack, summary = _prefixed(lambda: check_and_summarize(data, max_layers, max_params))
-        taken = [input_shape_taken(dataset.input_shape)]
+        taken = [input_shape_taken(fitted)]
     transform = _input_transform(
-        list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape")
+        list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape"), fitted
     )
     label_format = _prefixed(lambda: _labels(stack, summary, len(dataset.class_names)))
     twin = needs_twin(stack)
@@ -175,3 +206,44 @@ def _prefixed(make: Any) -> Any:
             for p in error.problems
         ]
         raise Invalid(problems) from None
+
+
+def dataset_warnings(
+    stack: CheckedStack, summary: Summary | None, dataset: Dataset
+) -> list[dict[str, Any]]:
+    """The builder's live check against a chosen dataset: what Start would refuse (input
+    shape, units against classes, loss against labels), as warnings with their fixes."""
+    fitted = fitting_shape(stack, dataset.input_shape)
+    model = list(stack.input_shape) if stack.input_shape is not None else None
+    rank = stack.layers[0].type.rank if stack.layers else None
+    name = f"The dataset {dataset.name!r}"
+    found = []
+    try:
+        if model is None:
+            found.append(
+                warning(None, "dataset_input_shape", f"No input shape yet: training will use "
+                        f"the dataset's, {fitted}. Set it here to see every shape and count.",
+                        use_shape_fix(fitted), loc=("input_shape",))
+            )  # fmt: skip
+        elif rank is not None and len(model) != rank and model != fitted:
+            found.append(
+                warning(None, "dataset_input_shape", f"{name} has samples of shape "
+                        f"{_shape(dataset.input_shape)}; {stack.layers[0].label(0)} takes "
+                        f"{rank}D samples: use {fitted}.", use_shape_fix(fitted),
+                        loc=("input_shape",))
+            )  # fmt: skip
+        else:
+            _input_transform(model, dataset.input_shape, ("input_shape",), fitted)
+        if summary is not None and summary.built:
+            _labels(stack, summary, len(dataset.class_names))
+    except Invalid as error:
+        found += [_as_warning(p) for p in error.problems]
+    return found
+
+
+def _as_warning(problem: Problem) -> dict[str, Any]:
+    loc = problem.loc[1:] if problem.loc[:1] == ("architecture",) else problem.loc
+    index = loc[1] if len(loc) >= 2 and loc[0] == "layers" else None
+    fixes = [problem.fix] if problem.fix else []
+    return warning(index if isinstance(index, int) else None, problem.type, problem.msg,
+                   *fixes, loc=tuple(loc))  # fmt: skip

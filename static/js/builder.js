@@ -8,8 +8,10 @@ import { $, el, flash } from "./common.js";
 import { renderArgsForm } from "./builder/args.js";
 import { renderCompileForm, wireCompileForm } from "./builder/compile.js";
 import { reloadTheirs } from "./builder/conflict.js";
+import { loadDatasets, onDatasetChange } from "./builder/dataset.js";
 import { discardDraft, persistDraft, restoreDraft } from "./builder/drafts.js";
 import { onFixClick } from "./builder/fixes.js";
+import { exportPython, openImport, runImport } from "./builder/interop.js";
 import { loadCatalog, onPaletteActivate, renderPalette } from "./builder/palette.js";
 import { adopt, snapshot } from "./builder/payload.js";
 import {
@@ -17,7 +19,7 @@ import {
   renderSaved, save,
 } from "./builder/saving.js";
 import { onStackClick, onStackKey, renderStack, setupStackSortable } from "./builder/stack.js";
-import { STARTER_SHAPE, changed, renderAll, setHooks, state } from "./builder/state.js";
+import { changed, renderAll, setHooks, starterShape, state } from "./builder/state.js";
 import { scheduleSummary } from "./builder/summary.js";
 import { useTemplate } from "./builder/templates.js";
 
@@ -55,6 +57,14 @@ function wireEvents() {
     changed();
   });
   wireCompileForm();
+  $("dataset").addEventListener("change", (event) => {
+    onDatasetChange(event);
+    renderSaved(); // "Train this" takes the dataset along
+    scheduleSummary();
+  });
+  $("paste-code").addEventListener("click", openImport);
+  $("import-run").addEventListener("click", runImport);
+  $("export-python").addEventListener("click", exportPython);
   $("save").addEventListener("click", save);
   $("duplicate-arch").addEventListener("click", duplicateArchitecture);
   $("delete-arch").addEventListener("click", deleteArchitecture);
@@ -81,9 +91,10 @@ async function init() {
   }
   renderPalette();
   setupStackSortable();
+  await loadDatasets();
   const id = $("builder").dataset.architectureId;
   if (id) await openArchitecture(Number(id));
-  else adopt({ name: "Untitled", inputShapeText: STARTER_SHAPE, layers: [] });
+  else adopt({ name: "Untitled", inputShapeText: starterShape(), layers: [] });
   state.baseline = snapshot();
   restoreDraft();
   renderAll();

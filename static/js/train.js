@@ -71,13 +71,24 @@ async function loadChoices() {
   lists.architectures = architectures.data;
   lists.datasets = datasets.data;
   fillSelect($("architecture"), lists.architectures, { text: byName, chosen: wanted });
-  fillSelect($("dataset"), lists.datasets, { text: byName });
+  fillSelect($("dataset"), lists.datasets, { text: byName, chosen: $("dataset").dataset.wanted });
   if (wanted && $("architecture").value !== wanted) {
     showProblems([{ msg: `There is no saved architecture #${wanted} (deleted?). Pick another one.` }]);
   }
   showAbout();
 }
 
+// The builder's "Train this" carries the fit settings of pasted code (epochs=10, batch_size=256).
+function prefillFromUrl() {
+  const params = new URLSearchParams(location.search);
+  for (const name of ["epochs", "batch_size", "validation_split", "dataset"]) {
+    const value = params.get(name);
+    if (value !== null && $(name)) $(name).dataset.wanted = value;
+    if (value !== null && name !== "dataset") $(name).value = value;
+  }
+}
+
+prefillFromUrl();
 $("architecture").addEventListener("change", showAbout);
 $("dataset").addEventListener("change", showAbout);
 $("early_stopping").addEventListener("change", () => {

@@ -1,9 +1,11 @@
 // The selected layer's arguments as a form built from the catalog: one input per argument,
-// of the argument's kind; only what differs from Keras's default is kept in the stack.
+// of the argument's kind; only what differs from Keras's default is kept in the stack. An
+// initializer or regularizer shows its own parameters (the l2 factor, a seed) under its choice.
 
-import { $, el, safeJson } from "../common.js";
+import { $, el } from "../common.js";
 import { renderFieldNotes } from "./notes.js";
-import { catalog, changed, findOption, indexOf, isObject, nameOf, same, state } from "./state.js";
+import { objectEditor } from "./params.js";
+import { catalog, changed, indexOf, same, state } from "./state.js";
 import { formatValue, parseNumbers } from "./values.js";
 
 export function renderArgsForm() {
@@ -23,11 +25,6 @@ export function renderArgsForm() {
     nameField(layer),
     el("div", { class: "b-args-grid" }, args.map((arg) => argField(layer, arg))),
   ];
-  if (args.some((a) => a.kind === "object")) {
-    nodes.push(el("p", { class: "muted small", text:
-      "Initializers and regularizers are chosen by id here, with their default parameters; " +
-      "set their parameters (e.g. the l2 factor, a seed) through the API." }));
-  }
   const extra = Object.keys(layer.args).filter((k) => !args.some((a) => a.name === k));
   if (extra.length) {
     nodes.push(el("p", { class: "muted small", text: `Also set: ${extra.join(", ")} (kept as loaded).` }));
@@ -54,14 +51,25 @@ function nameField(layer) {
 }
 
 function argField(layer, arg) {
-  const id = `arg-${arg.name}`;
   const has = Object.hasOwn(layer.args, arg.name);
-  const input = argInput(arg, has ? layer.args[arg.name] : arg.default, has, id);
-  const live = input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input";
-  input.addEventListener(live, () => {
-    setArg(layer, arg, readArg(arg, input));
+  const value = has ? layer.args[arg.name] : arg.default;
+  const onValue = (next) => {
+    setArg(layer, arg, next);
     changed();
-  });
+  };
+  if (arg.kind === "object") {
+    const registry = catalog.registries[arg.registry] || [];
+    return objectEditor(arg, registry, value, { id: `arg-${arg.name}`, onValue });
+  }
+  return argEditor(arg, { value, has, id: `arg-${arg.name}`, onValue });
+}
+
+// One argument as a labelled input with its help and a slot for its problems; `onValue`
+// gets the value as the API takes it (undefined: back to the default).
+export function argEditor(arg, { value, has, id, testid = id, onValue, problems = `arg:${arg.name}` }) {
+  const input = argInput(arg, value, has, id, testid);
+  const live = input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input";
+  input.addEventListener(live, () => onValue(readArg(arg, input)));
   const required = arg.required ? el("span", { class: "b-required", text: " required" }) : null;
   const label = input.type === "checkbox"
     ? el("label", { class: "b-check", for: id }, input, ` ${arg.name}`)
@@ -69,11 +77,11 @@ function argField(layer, arg) {
   return el("div", { class: "b-arg", "data-arg": arg.name },
     label, input.type === "checkbox" ? null : input,
     el("div", { class: "small muted", text: arg.help }),
-    el("div", { class: "b-field-problems", "data-for": `arg:${arg.name}` }));
+    problems ? el("div", { class: "b-field-problems", "data-for": problems }) : null);
 }
 
-function argInput(arg, value, has, id) {
-  const common = { id, "data-testid": id, name: arg.name };
+function argInput(arg, value, has, id, testid) {
+  const common = { id, "data-testid": testid, name: arg.name };
   const placeholder = arg.required ? "required" : `default: ${formatValue(arg.default)}`;
   if (arg.kind === "bool") return el("input", { ...common, type: "checkbox", checked: Boolean(value) });
   if (arg.kind === "int" || arg.kind === "float") {
@@ -83,24 +91,19 @@ function argInput(arg, value, has, id) {
     });
   }
   if (arg.kind === "choice") return selectOf(common, arg, arg.choices.map((c) => [c, c]), value);
-  if (arg.kind === "object") {
-    const registry = catalog.registries[arg.registry] || [];
-    const options = registry.map((o) => [o.ids[0], `${o.ids[0]} (${o.name})`]);
-    return selectOf(common, arg, options, objectId(registry, value));
-  }
   // int_tuple, shape, factor: free text, parsed on the way out ("3" or "3,3").
-  const text = has ? formatValue(value) : "";
+  const text = has && value !== null ? formatValue(value) : "";
   return el("input", { ...common, value: text, placeholder, autocomplete: "off" });
 }
 
-function selectOf(common, arg, options, value) {
+export function selectOf(common, arg, options, value) {
   const select = el("select", common);
   const empty = value === undefined || value === null;
   if (arg.nullable) select.append(el("option", { value: "", text: "— none —" }));
   else if (empty) select.append(el("option", { value: "", text: "— choose —" }));
   const key = typeof value === "string" ? value : JSON.stringify(value);
   if (!empty && !options.some(([v]) => v === key)) {
-    // Something the form cannot express (an object with parameters): keep it as it is.
+    // Something the form cannot express: keep it as it is.
     options = [[key, `custom: ${formatValue(value)}`], ...options];
   }
   for (const [v, text] of options) select.append(el("option", { value: v, text }));
@@ -108,24 +111,15 @@ function selectOf(common, arg, options, value) {
   return select;
 }
 
-// "l1l2" or {"name": "HeNormal"} (no parameters) show as the registry's first id.
-function objectId(registry, value) {
-  const bare = isObject(value) && Object.keys(value).length === 1;
-  const found = typeof value === "string" || bare ? findOption(registry, nameOf(value)) : null;
-  return found ? found.ids[0] : value;
-}
-
 function readArg(arg, input) {
   if (arg.kind === "bool") return input.checked;
   const raw = input.value.trim();
-  const isSelect = arg.kind === "choice" || arg.kind === "object";
-  if (raw === "") return isSelect && arg.nullable ? null : undefined;
+  if (raw === "") return arg.kind === "choice" && arg.nullable ? null : undefined;
   if (arg.kind === "int" || arg.kind === "float") {
     const n = Number(raw);
     return Number.isFinite(n) ? n : raw; // the server explains what it expected
   }
   if (arg.kind === "choice") return raw;
-  if (arg.kind === "object") return raw.startsWith("{") ? safeJson(raw) : raw;
   const nums = parseNumbers(raw);
   if (nums === null) return raw;
   if (arg.kind === "shape") return nums;

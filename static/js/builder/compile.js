@@ -1,7 +1,9 @@
-// Compile settings: optimizer (and its learning rate), loss (and from_logits), metrics.
-// Choices come from GET /api/compile-options; parameters this form does not show are kept.
+// Compile settings: the optimizer, the loss and the metrics, each with every parameter its
+// Keras class takes (SGD's momentum, the loss's from_logits, TopK's k), all generated from
+// GET /api/compile-options.
 
 import { $, el, fillSelect } from "../common.js";
+import { objectValue, paramFields, paramsOf } from "./params.js";
 import { catalog, changed, findOption, isObject, nameOf, state } from "./state.js";
 
 // A compile option list as a <select>: its first id as the value, its class name as the text.
@@ -16,15 +18,22 @@ export function renderCompileForm() {
   const { optimizer, loss } = state.compile;
   const opt = findOption(catalog.optimizers, nameOf(optimizer));
   fillOptions($("optimizer"), catalog.optimizers, opt, false);
-  const lrArg = opt && opt.args.find((a) => a.name === "learning_rate");
-  $("learning-rate").value = isObject(optimizer) ? optimizer.learning_rate ?? "" : "";
-  $("learning-rate").placeholder = lrArg ? `default: ${lrArg.default}` : "";
+  $("optimizer-help").textContent = opt ? opt.help : "";
+  $("optimizer-params").replaceChildren(...present(opt && paramFields(opt, optimizer, {
+    prefix: "optimizer", testids: { learning_rate: "learning-rate" },
+    onValue: (value) => { state.compile.optimizer = value; changed(); },
+  })));
   const lossOpt = findOption(catalog.losses, nameOf(loss));
   fillOptions($("loss"), catalog.losses, lossOpt, true);
-  $("from-logits").disabled = !(lossOpt && lossOpt.args.some((a) => a.name === "from_logits"));
-  $("from-logits").checked = Boolean(isObject(loss) && loss.from_logits);
+  $("loss-help").textContent = lossOpt ? lossOpt.help : "";
+  $("loss-params").replaceChildren(...present(lossOpt && paramFields(lossOpt, loss, {
+    prefix: "loss", testids: { from_logits: "from-logits" },
+    onValue: (value) => { state.compile.loss = value; changed(); },
+  })));
   renderMetrics();
 }
+
+const present = (node) => (node ? [node] : []);
 
 function renderMetrics() {
   const chosen = state.compile.metrics || [];
@@ -36,51 +45,45 @@ function renderMetrics() {
     });
     return el("label", { class: "b-check b-metric", title: m.help }, box, ` ${m.ids[0]}`);
   }));
+  // A chosen metric that takes parameters (k, a threshold, a class) shows them below.
+  $("metric-params").replaceChildren(...chosen.map((value, i) => {
+    const option = findOption(catalog.metrics, nameOf(value));
+    const fields = option && paramFields(option, value, {
+      prefix: `metric-${option.ids[0]}`, asObject: isObject(value),
+      onValue: (next) => { state.compile.metrics[i] = next; changed(); },
+    });
+    return fields && el("div", { class: "b-metric-params" },
+      el("div", { class: "small", text: `${option.name}: ${option.help}` }), fields);
+  }).filter(Boolean));
 }
 
 function toggleMetric(metric, on) {
   const rest = (state.compile.metrics || []).filter((x) => !findOption([metric], nameOf(x)));
   state.compile.metrics = on ? [...rest, metric.ids[0]] : rest;
+  renderMetrics();
   changed();
 }
 
-// Parameters this form does not show (e.g. SGD's momentum) are kept while the choice stays
-// the same; an object left with nothing but its name collapses back to the string id.
-function withParams(option, before, params) {
-  const kept = isObject(before) && findOption([option], before.name) ? { ...before } : {};
-  delete kept.name;
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined) delete kept[key];
-    else kept[key] = value;
-  }
-  return Object.keys(kept).length ? { name: option.name, ...kept } : option.ids[0];
-}
-
-// Typing a learning rate does not redraw the form, so the field keeps what is being typed.
-function onOptimizerChange(redraw = true) {
+// A new optimizer starts at its own defaults (each has its own learning rate); a new loss
+// keeps the parameters it shares with the old one (from_logits).
+function onOptimizerChange() {
   const opt = findOption(catalog.optimizers, $("optimizer").value);
-  const raw = $("learning-rate").value.trim();
-  const lr = raw === "" ? undefined : Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  state.compile.optimizer = withParams(opt, state.compile.optimizer, { learning_rate: lr });
-  if (redraw) renderCompileForm();
+  state.compile.optimizer = opt.ids[0];
+  renderCompileForm();
   changed();
 }
 
 function onLossChange() {
   const loss = findOption(catalog.losses, $("loss").value);
-  const logits = $("from-logits").checked && loss && loss.args.some((a) => a.name === "from_logits");
-  const params = { from_logits: logits || undefined };
-  state.compile.loss = loss ? withParams(loss, state.compile.loss, params) : null;
+  const before = paramsOf(state.compile.loss);
+  const shared = Object.fromEntries(Object.entries(before)
+    .filter(([key]) => loss && loss.args.some((a) => a.name === key)));
+  state.compile.loss = loss ? objectValue(loss, shared) : null;
   renderCompileForm();
   changed();
 }
 
 export function wireCompileForm() {
-  $("optimizer").addEventListener("change", () => {
-    $("learning-rate").value = ""; // each optimizer has its own default rate
-    onOptimizerChange();
-  });
-  $("learning-rate").addEventListener("input", () => onOptimizerChange(false));
+  $("optimizer").addEventListener("change", onOptimizerChange);
   $("loss").addEventListener("change", onLossChange);
-  $("from-logits").addEventListener("change", onLossChange);
 }

@@ -1,5 +1,6 @@
 // One-click fixes: a note's button applies the server's suggested change to the stack.
 
+import { $ } from "../common.js";
 import { renderCompileForm } from "./compile.js";
 import { setArg } from "./args.js";
 import { fixesOf, noteById } from "./notes.js";
@@ -30,6 +31,10 @@ function applyFix(noteId, which) {
       else layer.args[name] = value;
     }
     changed({ form: true });
+  } else if (fix.action === "set_input_shape") {
+    state.inputShapeText = fix.input_shape.join(",");
+    $("input-shape").value = state.inputShapeText;
+    changed();
   } else if (fix.action === "set_compile") {
     Object.assign(state.compile, clone(fix.compile));
     renderCompileForm();

@@ -7,7 +7,7 @@ import { draftKey, dropDraft } from "./drafts.js";
 import { setNotes } from "./notes.js";
 import { adopt, fromApi, payload, snapshot } from "./payload.js";
 import { renderStack } from "./stack.js";
-import { STARTER_SHAPE, indexOf, renderAll, state } from "./state.js";
+import { indexOf, renderAll, starterShape, state } from "./state.js";
 
 // Save names the version this page loaded (If-Match), so a save made elsewhere in between is
 // not silently replaced: the server answers 412 and conflict.js asks what to do.
@@ -103,7 +103,12 @@ export async function loadSavedList() {
 export function renderSaved() {
   const saved = state.id !== null;
   for (const id of ["duplicate-arch", "delete-arch", "train-link"]) $(id).hidden = !saved;
-  if (saved) $("train-link").href = `/train?architecture=${state.id}`;
+  if (!saved) return;
+  // The fit settings of pasted code, and the dataset checked against, go along.
+  const query = new URLSearchParams({ architecture: state.id });
+  for (const [key, value] of Object.entries(state.fit)) query.set(key, value);
+  if (state.dataset) query.set("dataset", state.dataset.id);
+  $("train-link").href = `/train?${query}`;
 }
 
 export async function openArchitecture(id) {
@@ -115,6 +120,6 @@ export async function openArchitecture(id) {
   } catch (error) {
     flash(`Architecture ${id} could not be opened: ${error.message} A new one is open instead.`);
     history.replaceState(null, "", "/builder");
-    adopt({ name: "Untitled", inputShapeText: STARTER_SHAPE, layers: [] });
+    adopt({ name: "Untitled", inputShapeText: starterShape(), layers: [] });
   }
 }

@@ -39,7 +39,13 @@ export const state = {
   discard: null, // what "discard" goes back to after a draft was restored
   rows: new Map(), // uid -> summary row
   notes: { layers: new Map(), fields: new Map() }, // problems and warnings, where they belong
+  datasets: [], // GET /api/datasets
+  dataset: null, // the one the stack is checked against (dataset.js), or null
+  fit: {}, // model.fit's settings found in pasted code, for the train page
 };
+
+// A new stack's input shape: the chosen dataset's, else the built-in digits'.
+export const starterShape = () => (state.dataset ? state.dataset.input_shape.join(",") : STARTER_SHAPE);
 let nextUid = 1;
 
 // Optimizers, losses, metrics, initializers may be named by id ("adam") or class ("Adam").

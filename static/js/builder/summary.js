@@ -28,7 +28,8 @@ async function runSummary() {
   }
   $("summary-status").textContent = "updating…";
   try {
-    const summary = await api.post("/api/summary", payload());
+    const query = state.dataset ? `?dataset_id=${state.dataset.id}` : "";
+    const summary = await api.post(`/api/summary${query}`, payload());
     if (seq !== summarySeq) return; // an answer to an older stack: a newer one is on its way
     if (summaryFlashed) flash("");
     summaryFlashed = false;
@@ -37,16 +38,55 @@ async function runSummary() {
     renderSummary(summary);
   } catch (error) {
     if (seq !== summarySeq) return;
-    state.rows = new Map();
-    setNotes(error.problems || [], [], uids);
+    // A 422 keeps the rows of the layers before the fault (with `fault_index`).
+    const partial = (error.body && error.body.summary) || null;
+    state.rows = new Map((partial ? partial.layers : []).map((row, i) => [uids[i], row]));
+    setNotes(error.problems || [], partial ? partial.warnings : [], uids);
     if (!(error.problems || []).length) {
       flash(`The summary could not be computed: ${error.message}`);
       summaryFlashed = true; // cleared by the next answer that works
     }
-    renderSummary(null, "No summary: the stack does not build yet. Fix the problem marked in red.");
+    renderSummary(null, faultMessage(partial));
+    if (partial && partial.layers.length) renderPartial(partial);
   }
   renderStack();
 }
+
+function faultMessage(partial) {
+  const at = partial ? partial.fault_index : null;
+  if (at === null || at === undefined) {
+    return "No summary: the stack does not build yet. Fix the problem marked in red.";
+  }
+  if (partial.complete) return "The stack does not build as it is: fix the problem marked in red.";
+  return `The stack does not build from layer ${at} on: fix the problem marked in red. ` +
+    "The layers before it:";
+}
+
+// The rows Keras could still show, then the layer at fault.
+function renderPartial(partial) {
+  const rows = partial.layers.map(summaryRow);
+  const at = partial.fault_index;
+  if (!partial.complete && at !== null) {
+    const layer = state.layers[at];
+    rows.push(el("tr", { class: "b-fault", "data-testid": "summary-fault" },
+      el("td", { text: `layer ${at}${layer ? ` (${layer.type})` : ""}` }),
+      el("td", { colspan: "2", text: "does not build" })));
+  }
+  $("summary").append(
+    el("table", { class: "b-summary-table" }, el("thead", {}, summaryHead()), el("tbody", {}, rows)),
+    el("dl", { class: "b-totals" }, el("div", {},
+      el("dt", { text: partial.complete ? "Total params" : `Params before layer ${at}` }),
+      el("dd", { "data-testid": "partial-params", text: fmtInt(partial.total_params) }))));
+}
+
+const summaryRow = (row) => el("tr", { "data-testid": `summary-row-${row.index}` },
+  el("td", { text: `${row.name} (${row.type})` }),
+  el("td", { text: fmtShape(row.output_shape) }),
+  el("td", { class: "num", text: fmtInt(row.params) }));
+
+const summaryHead = () => el("tr", {},
+  el("th", { text: "Layer (type)" }), el("th", { text: "Output shape" }),
+  el("th", { class: "num", text: "Param #" }));
 
 // The same table as model.summary(): name (type), output shape, parameters, then totals.
 function renderSummary(summary, message) {
@@ -56,13 +96,8 @@ function renderSummary(summary, message) {
     box.replaceChildren(el("p", { class: "muted small", "data-testid": "summary-message", text: message }));
     return;
   }
-  const rows = summary.layers.map((row) => el("tr", { "data-testid": `summary-row-${row.index}` },
-    el("td", { text: `${row.name} (${row.type})` }),
-    el("td", { text: fmtShape(row.output_shape) }),
-    el("td", { class: "num", text: fmtInt(row.params) })));
-  const head = el("tr", {},
-    el("th", { text: "Layer (type)" }), el("th", { text: "Output shape" }),
-    el("th", { class: "num", text: "Param #" }));
+  const rows = summary.layers.map(summaryRow);
+  const head = summaryHead();
   const total = (label, value, testid) =>
     el("div", {}, el("dt", { text: label }), el("dd", { "data-testid": testid, text: value }));
   box.replaceChildren(

@@ -1,19 +1,21 @@
 // Calling the JSON API and turning its errors into words.
 
 export class ApiError extends Error {
-  // `problems` keeps FastAPI's list (loc, msg, fix) so a page can show each where it belongs.
-  constructor(status, message, problems) {
+  // `problems` keeps FastAPI's list (loc, msg, fix) so a page can show each where it belongs;
+  // `body` the whole answer, for what a 422 says beside them (a partial summary).
+  constructor(status, message, problems, body = null) {
     super(message);
     this.status = status;
     this.problems = problems;
+    this.body = body;
   }
 
   static from(status, data, text) {
     const detail = data && data.detail;
     if (Array.isArray(detail)) {
-      return new ApiError(status, detail.map((p) => p.msg).join("\n"), detail);
+      return new ApiError(status, detail.map((p) => p.msg).join("\n"), detail, data);
     }
-    if (typeof detail === "string") return new ApiError(status, detail, []);
+    if (typeof detail === "string") return new ApiError(status, detail, [], data);
     return new ApiError(status, `The server answered ${status}. ${text ? text.slice(0, 200) : ""}`, []);
   }
 }

@@ -14,6 +14,7 @@ function applied(arch, fix) {
   const layer = Number.isInteger(fix.index) ? next.layers[fix.index] : null;
   if (fix.action === "set_args" && layer) layer.args = { ...(layer.args || {}), ...fix.args };
   else if (fix.action === "set_compile") Object.assign(next.compile, structuredClone(fix.compile));
+  else if (fix.action === "set_input_shape") next.input_shape = fix.input_shape;
   else if (fix.action === "insert" && Number.isInteger(fix.index)) {
     next.layers.splice(fix.index, 0, { type: fix.layer.type, args: fix.layer.args || {} });
   } else return null;
