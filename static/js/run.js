@@ -3,9 +3,10 @@
 // second tab rebuilds exactly the same state from the stream alone. The chart and the tables
 // are in run/; this module keeps the run's state, the stream and the controls.
 
-import { $, api, el, flash, fmtInt } from "./common.js";
+import { $, api, el, flash } from "./common.js";
 import { LiveChart } from "./run/chart.js";
 import { showChanges, showDiagnosis } from "./run/notes.js";
+import { setBar, showBatch, showEnd, showEpochDone } from "./run/progress.js";
 import { drawTable, showResults } from "./run/tables.js";
 
 const runId = Number($("run-page").dataset.runId);
@@ -67,40 +68,12 @@ function setStatus(status, waitingFor = null) {
   }
 }
 
-function fmtSeconds(s) {
-  if (s < 1) return "under a second";
-  if (s < 90) return `about ${Math.round(s)} s`;
-  return `about ${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-function setBar(percent) {
-  const bar = $("epoch-progress");
-  bar.firstElementChild.style.width = `${percent}%`;
-  bar.setAttribute("aria-valuenow", String(Math.round(percent)));
-}
-
-function showProgress(p) {
-  $("epoch-text").textContent = `Epoch ${p.epoch} / ${p.epochs} · batch ${fmtInt(p.batch)} / ${fmtInt(p.batches)}`;
-  setBar((100 * p.batch) / p.batches);
-  // The server's ETA covers this epoch; later epochs are guessed from the ones so far.
-  const times = run.epochs.map((e) => e.epoch_time).filter((t) => typeof t === "number");
-  const perEpoch = times.length ? times.reduce((a, b) => a + b, 0) / times.length : null;
-  let text = `${fmtSeconds(p.eta_s)} left in this epoch`;
-  if (perEpoch !== null && p.epochs > p.epoch) {
-    text += `, ${fmtSeconds(p.eta_s + perEpoch * (p.epochs - p.epoch))} in all`;
-  }
-  $("eta-text").textContent = text;
-}
-
 function addEpoch(logs) {
   // A re-opened stream (after resume, or a reconnect) replays epochs already shown.
   if (run.epochs.some((e) => e.epoch === logs.epoch)) return;
   run.epochs.push(logs);
   run.epochs.sort((a, b) => a.epoch - b.epoch);
-  const total = totalEpochs();
-  $("epoch-text").textContent = `Epoch ${logs.epoch}${total ? ` / ${total}` : ""} done`;
-  setBar(100);
-  $("eta-text").textContent = "";
+  showEpochDone(logs.epoch, totalEpochs());
   fillMetricSelect();
   drawCharts();
   drawTable(run.epochs);
@@ -112,20 +85,14 @@ async function finish(done) {
   closeStream();
   run.ended = true;
   setStatus(done.status);
-  $("eta-text").textContent = "";
   const last = run.epochs.length ? run.epochs[run.epochs.length - 1].epoch : 0;
-  const words = {
-    completed: `Completed after ${last} epoch${last === 1 ? "" : "s"}.`,
-    failed: "The run failed.",
-    cancelled: `Cancelled after ${last} epoch${last === 1 ? "" : "s"}; Resume continues from there.`,
-    interrupted: `Interrupted after ${last} epoch${last === 1 ? "" : "s"}; Resume continues from there.`,
-  };
-  $("epoch-text").textContent = words[done.status] || done.status;
   $("run-error").hidden = !done.error;
   $("run-error").textContent = done.error || "";
+  // Test metrics, the confusion matrix and what early stopping did are not in the event;
+  // the run's record has them.
+  if (done.status === "completed") run.info = await api.get(`/api/runs/${runId}`);
+  showEnd(done.status, run.info, last);
   if (done.status === "completed") {
-    // The confusion matrix is not in the event; the run's record has it.
-    run.info = await api.get(`/api/runs/${runId}`);
     showResults(run.info);
     showDiagnosis(run.info);
   }
@@ -143,7 +110,7 @@ function openStream() {
   const source = new EventSource(`/api/runs/${runId}/events`);
   const on = (name, handler) => source.addEventListener(name, (event) => handler(JSON.parse(event.data)));
   on("status", (d) => setStatus(d.status, d.waiting_for));
-  on("progress", showProgress);
+  on("progress", (p) => showBatch(p, run.epochs.map((e) => e.epoch_time).filter((t) => typeof t === "number")));
   on("epoch", addEpoch);
   // The server ends the stream after `done`; closing here stops EventSource from reconnecting.
   on("done", (d) => finish(d).catch((error) => flash(error.message)));
@@ -201,10 +168,17 @@ async function names(info) {
   };
 }
 
+// The settings in a line, the architecture and the dataset as links to their pages (while
+// they exist: a run keeps its own snapshot of both).
 function describe(info, named) {
   const fit = info.fit;
+  const stack = info.architecture_id
+    ? el("a", { href: `/builder?architecture=${info.architecture_id}`, "data-testid": "architecture-link", text: named.stack })
+    : named.stack;
+  const dataset = info.dataset_id && info.dataset_name !== null
+    ? el("a", { href: `/datasets/${info.dataset_id}`, "data-testid": "dataset-link", text: named.dataset })
+    : named.dataset;
   const parts = [
-    `${named.stack} on ${named.dataset}`,
     `${fit.epochs} epochs`, `batch ${fit.batch_size}`,
     fit.validation === "test" ? "validated on the test split" : `validation split ${fit.validation_split}`,
     `seed ${fit.seed}`,
@@ -212,7 +186,7 @@ function describe(info, named) {
   if (fit.early_stopping) parts.push(`early stopping (patience ${fit.early_stopping.patience})`);
   // On a Ray cluster: where it trained, and how many tries it took (a lost node is retried).
   if (info.node) parts.push(`node ${info.node}${info.attempt > 1 ? `, attempt ${info.attempt}` : ""}`);
-  return parts.join(" · ");
+  return [stack, " on ", dataset, ` · ${parts.join(" · ")}`];
 }
 
 async function start() {
@@ -225,9 +199,10 @@ async function start() {
     return;
   }
   setStatus(run.info.status, run.info.waiting_for);
+  setBar(run.info.epochs_done, run.info.fit.epochs);
   showChanges(run.info);
   openStream();
-  $("run-about").textContent = describe(run.info, await names(run.info));
+  $("run-about").replaceChildren(...describe(run.info, await names(run.info)));
 }
 
 start();

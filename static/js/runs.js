@@ -1,17 +1,22 @@
-// The runs list's overlay chart: tick runs to draw their loss curves together (uPlot). The
-// table is the server's, swapped by htmx; this module only reads which rows are ticked, keeps
-// the ticks across swaps, and fetches each ticked run's history from the JSON API.
-import { api, COLORS, flash } from "./common.js";
+// The runs list's comparison: tick runs to draw a metric of theirs together (uPlot; a picker
+// chooses which), with their test metrics and the settings that differ (runs/compare.js).
+// The table is the server's, swapped by htmx; this module only reads which rows are ticked,
+// keeps the ticks across swaps, and fetches each ticked run from the JSON API.
+import { $, api, COLORS, el, flash } from "./common.js";
 import "./hx-flash.js";
+import { axes } from "./run/chart.js";
+import { drawComparison } from "./runs/compare.js";
 
 const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
 const GOING = new Set(["queued", "running"]);
+const NOT_METRICS = new Set(["epoch", "epoch_time"]);
 const ticked = new Set();  // run ids, across filters, pages and live row swaps
-const histories = new Map();  // run id -> history; a finished run's never changes
+const records = new Map();  // run id -> GET /api/runs/{id}; a finished run's never changes
 let plot = null;
 let drawing = 0;  // only the latest draw may touch the chart
-// Outside the part htmx restores on going back (runs.html), so the same element all along.
-const chartBox = () => document.getElementById("overlay-chart");
+// Outside the part htmx restores on going back (runs.html), so the same elements all along.
+const chartBox = () => $("overlay-chart");
+const picker = () => $("overlay-metric");
 const resizer = new ResizeObserver(([entry]) => {
   if (plot) plot.setSize({ width: Math.max(200, entry.contentRect.width), height: 300 });
 });
@@ -20,16 +25,31 @@ function rows() {
   return [...document.querySelectorAll("#runs-body tr[data-run-id]")];
 }
 
-async function history(row) {
+async function record(row) {
   const id = Number(row.dataset.runId);
-  if (GOING.has(row.dataset.status) || !histories.has(id)) {
-    histories.set(id, (await api.get(`/api/runs/${id}`)).history);
+  if (GOING.has(row.dataset.status) || !records.has(id)) {
+    records.set(id, await api.get(`/api/runs/${id}`));
   }
-  return histories.get(id);
+  return records.get(id);
+}
+
+// Every metric some ticked run logged, `val_x` drawn with `x`; the choice is kept while it
+// is still on offer (loss first: every run has it).
+function fillPicker(runs) {
+  const keys = new Set(runs.flatMap((r) => r.history.flatMap((h) => Object.keys(h))));
+  const names = [...keys].filter((k) => !NOT_METRICS.has(k) && !k.startsWith("val_"))
+    .sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : a.localeCompare(b)));
+  const chosen = picker().value || "loss";
+  if (names.join() !== [...picker().options].map((o) => o.value).join()) {
+    picker().replaceChildren(...names.map((k) => el("option", { value: k, text: k })));
+  }
+  picker().value = names.includes(chosen) ? chosen : names[0] || "";
+  picker().disabled = names.length === 0;
+  return picker().value;
 }
 
 // uPlot wants one shared x axis: epochs 1..longest, with gaps (null) where a run is shorter.
-function overlayData(runs) {
+function overlayData(runs, metric) {
   const longest = Math.max(0, ...runs.map((r) => Math.max(0, ...r.history.map((h) => h.epoch))));
   const xs = Array.from({ length: longest }, (_, i) => i + 1);
   const column = (run, key) => {
@@ -39,12 +59,12 @@ function overlayData(runs) {
   const series = [];
   const data = [xs];
   runs.forEach((run, i) => {
-    for (const key of ["loss", "val_loss"]) {
+    for (const key of [metric, `val_${metric}`]) {
       if (!run.history.some((h) => typeof h[key] === "number")) continue;
       series.push({
         label: `#${run.id} ${key}`, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true,
         points: { show: xs.length <= 30 },
-        dash: key === "val_loss" ? [6, 4] : undefined,
+        dash: key.startsWith("val_") ? [6, 4] : undefined,
       });
       data.push(column(run, key));
     }
@@ -55,11 +75,11 @@ function overlayData(runs) {
 async function draw() {
   const mine = ++drawing;
   const chosen = rows().filter((row) => ticked.has(Number(row.dataset.runId)));
-  const runs = (await Promise.all(chosen.map(async (row) => ({
-    id: Number(row.dataset.runId), history: await history(row),
-  })))).filter((run) => run.history.length);
+  const infos = await Promise.all(chosen.map(record));
   if (mine !== drawing) return;
-  const { series, data } = overlayData(runs);
+  const runs = infos.filter((info) => info.history.length);
+  const metric = fillPicker(runs);
+  const { series, data } = overlayData(runs, metric);
   const chart = chartBox();
   if (plot) plot.destroy();  // series change with every tick: rebuild
   plot = null;
@@ -71,16 +91,20 @@ async function draw() {
       width: Math.max(200, chart.clientWidth), height: 300,
       scales: { x: { time: false } },
       series: [{ label: "epoch" }, ...series],
-      axes: [{ label: "epoch", incrs: EPOCH_STEPS }, { size: 56 }],
+      axes: axes(EPOCH_STEPS),
     }, data, chart);
   }
   chart.dataset.points = String(data[0].length);
   chart.dataset.series = String(runs.length);
+  chart.dataset.metric = metric;
+  drawComparison(infos);
 }
 
 function redraw() {
   draw().catch((error) => flash(`Could not draw the curves: ${error.message}`));
 }
+
+picker().addEventListener("change", redraw);
 
 document.addEventListener("change", (event) => {
   const box = event.target.closest("[data-compare]");

@@ -3,6 +3,18 @@
 import { COLORS } from "../common.js";
 
 const CHART_HEIGHT = 240;
+
+// uPlot draws its axes on a canvas, out of reach of CSS: they take the theme's colours
+// (app.css custom properties) when a chart is made.
+export function axes(epochSteps) {
+  const css = getComputedStyle(document.documentElement);
+  const stroke = css.getPropertyValue("--muted").trim() || "#5b6475";
+  const line = { stroke: css.getPropertyValue("--line").trim() || "#dfe3ea", width: 1 };
+  return [
+    { label: "epoch", incrs: epochSteps, stroke, grid: line, ticks: line },
+    { size: 56, stroke, grid: line, ticks: line },
+  ];
+}
 const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
 
 // Created on the first data and rebuilt only when its series change; new epochs go through
@@ -42,7 +54,7 @@ export class LiveChart {
       height: CHART_HEIGHT,
       scales: { x: { time: false } },
       series: [{ label: "epoch" }, ...series],
-      axes: [{ label: "epoch", incrs: EPOCH_STEPS }, { size: 56 }],
+      axes: axes(EPOCH_STEPS),
     };
     this.plot = new window.uPlot(options, data, this.container);
   }
