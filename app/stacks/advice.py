@@ -45,13 +45,22 @@ def _dense_on_grid(stack: CheckedStack, summary: Summary) -> list[dict]:
 def _unbuilt(stack: CheckedStack, summary: Summary) -> list[dict]:
     if summary.built:
         return []
+    # Only examples the first layer takes: a Conv2D refuses [784], a Dense wants it flat.
+    examples = {
+        None: "[28, 28] for MNIST images before a Flatten",
+        1: "[784] for flat vectors",
+        2: "[100, 8] for 100 steps of 8 features",
+        3: "[28, 28, 1] for MNIST images",
+    }
+    rank = stack.layers[0].type.rank if stack.layers[0].type.name != "Dense" else 1
+    example = examples.get(rank, examples[3])
     return [
         warning(
             0,
             "no_input_shape",
             "No input shape: the model is not built yet, so shapes and parameter counts are "
-            "unknown. Set input_shape (e.g. [28, 28, 1] for MNIST images, or [784] for flat "
-            "vectors); training takes it from the dataset.",
+            f"unknown. Set input_shape (e.g. {example}); training takes it from the dataset, "
+            "with the axes the first layer needs.",
         )
     ]
 

@@ -125,3 +125,12 @@ def test_an_unsaved_stack_that_does_not_build_is_not_exported(client):
     response = client.post("/api/architectures/export", json=bad)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:2] == ["body", "layers"]
+
+
+def test_the_no_input_shape_example_is_one_the_first_layer_takes(client):
+    conv = client.post("/api/summary", json={**SEED_CNN, "input_shape": None}).json()
+    (warning,) = [w for w in conv["warnings"] if w["type"] == "no_input_shape"]
+    assert "[28, 28, 1]" in warning["msg"] and "[784]" not in warning["msg"]
+    flat = client.post("/api/summary", json={**mlp(), "input_shape": None}).json()
+    (warning,) = [w for w in flat["warnings"] if w["type"] == "no_input_shape"]
+    assert "[28, 28] for MNIST images before a Flatten" in warning["msg"]
