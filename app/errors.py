@@ -150,14 +150,28 @@ def _allowed(request: Request) -> str:
     return ", ".join(allowed)
 
 
+def _not_found_page(request: Request) -> Response:
+    """A person who follows a stale link or mistypes an address gets a page in the studio's
+    style with a way on, not raw JSON; scripts under /api keep their JSON 404."""
+    # Imported here: app.web renders through app.deps, which imports this module.
+    from app.web.templates import render_page
+
+    path = request.url.path
+    context = {"message": f"There is no page at {path}.", "back_url": "/", "back_text": "Home"}
+    return render_page(request, "not_found", context, status_code=404)
+
+
 UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot read
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """A 405 names every method allowed at its path. A 400 from reading the body (JSON that
-    is not UTF-8 or nests too deeply, a malformed multipart form) becomes a 422 like any
-    other bad body, saying which."""
+    """A page that does not exist is a page saying so. A 405 names every method allowed at
+    its path. A 400 from reading the body (JSON that is not UTF-8 or nests too deeply, a
+    malformed multipart form) becomes a 422 like any other bad body, saying which."""
     assert isinstance(exc, HTTPException)
+    # A missing static file stays a plain 404: no script or stylesheet wants a page back.
+    if exc.status_code == 404 and _is_page(request) and not request.url.path.startswith("/static/"):
+        return _not_found_page(request)
     if exc.status_code == 405:
         exc.headers = {**(exc.headers or {}), "Allow": _allowed(request)}
     if exc.status_code != 400:

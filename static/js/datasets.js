@@ -48,7 +48,8 @@ function send(body) {
 function showImported(d) {
   const skipped = d.skipped || [];
   const more = (d.notes && d.notes.skipped_not_listed) || 0;
-  $("upload-result").replaceChildren(
+  // replaceChildren writes a null as the text "null": leave the missing warning out.
+  $("upload-result").replaceChildren(...[
     el("div", { class: "success", "data-testid": "upload-success" },
       `Imported “${d.name}”: ${d.class_names.length} classes, ${fmtInt(d.num_train)} train / `,
       `${fmtInt(d.num_test)} test samples of shape ${fmtShape(d.input_shape)}. `,
@@ -56,7 +57,8 @@ function showImported(d) {
     skipped.length ? el("div", { class: "warning", "data-testid": "upload-skipped" },
       `Skipped ${skipped.length + more} file${skipped.length + more === 1 ? "" : "s"}:`,
       el("ul", {}, skipped.map((s) => el("li", { text: `${s.entry}: ${s.reason}` })),
-        more ? el("li", { text: `and ${more} more` }) : null)) : null);
+        more ? el("li", { text: `and ${more} more` }) : null)) : null,
+  ].filter(Boolean));
 }
 
 // A problem about one form field goes under that field; the rest under the button.

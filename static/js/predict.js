@@ -33,6 +33,13 @@ function runLabel(run) {
   return `#${run.id} · ${arch} on ${data}${score}`;
 }
 
+// The model's input as Keras prints it, batch axis first: the one shape this page names, in
+// the run line and in the answer's table alike (the dataset's own (28, 28, 1) may differ:
+// the run reshaped it, and says so under "This model expects").
+function modelInput(prep) {
+  return fmtShape([null, ...prep.model_shape]);
+}
+
 function showRun() {
   const run = selectedRun();
   clearResult();
@@ -41,7 +48,7 @@ function showRun() {
   const kind = imageKind(prep.dataset_shape);
   const classes = prep.class_names || [];
   $("run-about").textContent = kind
-    ? `Takes ${kind} images of ${fmtShape(prep.dataset_shape)}; ${classes.length} classes: ` +
+    ? `Takes ${kind} images; the model's input is ${modelInput(prep)}; ${classes.length} classes: ` +
       `${classes.slice(0, 12).join(", ")}${classes.length > 12 ? ", …" : ""}.`
     : `This run's samples have shape ${fmtShape(prep.dataset_shape)}: not images, so it cannot predict from one.`;
   showExpects(run);
@@ -176,7 +183,7 @@ function showPreprocessing(p) {
     ["Resized to", p.resized_to ? `${size(p.resized_to)} px` : "no resize needed"],
     ["Colour", p.color_mode],
     ["Inverted", p.inverted ? "yes: the background was the opposite of the training images'" : "no"],
-    ["Model input", `${fmtShape(p.model_input_shape)}; pixels mapped onto the dataset's ` +
+    ["Model input", `${modelInput(selectedRun().preprocessing)}; pixels mapped onto the dataset's ` +
       `${p.value_range[0]}..${p.value_range[1]}, then scaled as in training`],
   ];
   if (p.alpha_flattened) facts.push(["Transparency", "flattened"]);

@@ -45,6 +45,26 @@ def shapes_zip(tmp_path: Path) -> Path:
     return path
 
 
+def test_an_upload_with_nothing_skipped_shows_only_its_success(
+    page: Page, shapes_zip: Path, tmp_path: Path
+) -> None:
+    """No warning to show must leave nothing behind (it once left a stray "null" line)."""
+    clean = tmp_path / "clean.zip"
+    with zipfile.ZipFile(shapes_zip) as source, zipfile.ZipFile(clean, "w") as archive:
+        for name in source.namelist():
+            if name.endswith(".png"):
+                archive.writestr(name, source.read(name))
+    page.goto("/datasets")
+    page.get_by_test_id("upload-name").fill("shapes, nothing skipped")
+    page.get_by_test_id("upload-files").set_input_files(clean)
+    page.get_by_test_id("upload-submit").click()
+    expect(page.get_by_test_id("upload-success")).to_contain_text("3 classes")
+    result = page.locator("#upload-result")
+    expect(result).to_have_text(page.get_by_test_id("upload-success").inner_text())
+    expect(result).not_to_contain_text("null")
+    expect(page.get_by_test_id("upload-skipped")).to_have_count(0)
+
+
 def test_upload_a_zip_and_open_it(page: Page, shapes_zip: Path, shot) -> None:
     page.goto("/datasets")
     page.get_by_test_id("upload-name").fill("shapes (browser test)")

@@ -75,6 +75,10 @@ def test_predict_an_uploaded_and_a_drawn_digit(
     expect(bars).to_have_count(5)
     expect(bars.first).to_contain_text(answer["label"])
     expect(page.get_by_test_id("preprocessing")).to_contain_text("8 \N{MULTIPLICATION SIGN} 8")
+    # One shape for the model's input, in the run's line and the answer's table alike.
+    model_input = "(None, 8, 8)"
+    expect(page.get_by_test_id("predict-run-about")).to_contain_text(model_input)
+    expect(page.get_by_test_id("preprocessing")).to_contain_text(f"{model_input};")
     expect(page.get_by_test_id("low-confidence")).to_be_visible(visible=answer["low_confidence"])
 
     page.get_by_test_id("clear-canvas").click()

@@ -28,10 +28,12 @@ new MutationObserver(() => {
   if (!text) return;
   const last = window.__progress[window.__progress.length - 1];
   if (last && last.text === text.textContent) return;
+  const bar = document.getElementById("run-progress-bar");
+  const loss = document.getElementById("live-loss");
   window.__progress.push({
     text: text.textContent,
-    now: Number(document.getElementById("run-progress-bar").getAttribute("aria-valuenow")),
-    loss: document.getElementById("live-loss").hidden ? "" : document.getElementById("live-loss").textContent,
+    now: Number(bar.getAttribute("aria-valuenow")),
+    loss: loss.hidden ? "" : loss.textContent,
   });
 }).observe(document, { subtree: true, childList: true, characterData: true });
 """

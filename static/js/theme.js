@@ -1,0 +1,50 @@
+// Light or dark, on every page (base.html loads it in <head>). Without a choice the page
+// follows the system's prefers-color-scheme through CSS alone (app.css); the header's toggle
+// records a choice in localStorage and sets data-theme on <html>, which app.css prefers.
+// A module, not an inline script: the Content-Security-Policy refuses inline code.
+
+const KEY = "layerstack-theme";
+const root = document.documentElement;
+const system = window.matchMedia("(prefers-color-scheme: dark)");
+
+function stored() {
+  try {
+    const value = localStorage.getItem(KEY);
+    return value === "dark" || value === "light" ? value : null;
+  } catch {
+    return null;  // storage off (private mode, a strict setting): follow the system
+  }
+}
+
+const current = () => stored() || (system.matches ? "dark" : "light");
+
+function show(button) {
+  const dark = current() === "dark";
+  button.setAttribute("aria-pressed", String(dark));
+  button.textContent = dark ? "Light mode" : "Dark mode";
+  button.title = stored() ? "Your choice, remembered on this device" : "Following the system's setting";
+}
+
+function apply() {
+  const choice = stored();
+  if (choice) root.dataset.theme = choice;
+  else delete root.dataset.theme;
+}
+
+apply();
+// A module runs after parsing, so the button is there.
+const button = document.getElementById("theme-toggle");
+if (button) {
+  show(button);
+  button.addEventListener("click", () => {
+    const next = current() === "dark" ? "light" : "dark";
+    try {
+      localStorage.setItem(KEY, next);
+    } catch {
+      // Not remembered, but still applied to this page.
+    }
+    root.dataset.theme = next;
+    show(button);
+  });
+  system.addEventListener("change", () => show(button));
+}
