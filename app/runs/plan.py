@@ -18,6 +18,10 @@ from app.stacks import CheckedStack, Summary, check_and_summarize
 from app.stacks.cpu_twin import cpu_twin, needs_twin
 from app.stacks.outputs import BINARY, REGRESSION, SPARSE, loss_name, warning
 
+# Losses are named as the catalog names them (its Keras class), here as in every other
+# message, not also by their string ids.
+SPARSE_LOSS = loss_name("sparse_categorical_crossentropy")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -97,8 +101,7 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
     if loss is None:
         raise invalid(
             ("compile", "loss"),
-            "Choose a loss before training, e.g. 'sparse_categorical_crossentropy' for "
-            "integer class labels.",
+            f"Choose a loss before training, e.g. {SPARSE_LOSS} for integer class labels.",
             "run_loss",
             None,
         )
@@ -106,7 +109,7 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
         if classes == 2 and units == 1:
             return "binary"
         fix = (
-            f"the dataset has {classes} classes: use 'sparse_categorical_crossentropy' "
+            f"the dataset has {classes} classes: use {SPARSE_LOSS} "
             f"with Dense({classes}, activation='softmax')"
             if classes != 2
             else "end with Dense(1, activation='sigmoid')"

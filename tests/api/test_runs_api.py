@@ -97,7 +97,7 @@ BAD = [
      ["architecture", "layers", 1], ["5 units", "10 classes", "units=10"]),
     ("binary-with-10-classes", run_body({**mlp(loss="binary_crossentropy"), "layers": [
         {"type": "Flatten"}, dense(1, activation="sigmoid")]}),
-     ["architecture", "layers", 1], ["2 classes", "10 classes", "sparse_categorical_crossentropy"]),
+     ["architecture", "layers", 1], ["2 classes", "10 classes", "SparseCategoricalCrossentropy"]),
     ("no-loss", run_body({**mlp(), "compile": {"optimizer": "adam"}}), ["compile", "loss"],
      ["Choose a loss"]),
     ("image-output", run_body({"input_shape": [8, 8, 1], "layers": [
