@@ -4,6 +4,7 @@
 
 import { flash } from "./lib/dom.js";
 import "./lib/sign-out.js";  // the header's Sign out button, on every page that has one
+import "./lib/theme.js";  // the header's light/dark toggle, on every page
 
 export { api, ApiError, safeJson } from "./lib/api.js";
 export { $, el, fillSelect, flash } from "./lib/dom.js";

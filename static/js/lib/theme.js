@@ -1,6 +1,7 @@
-// Light or dark, on every page (base.html loads it in <head>). Without a choice the page
-// follows the system's prefers-color-scheme through CSS alone (app.css); the header's toggle
-// records a choice in localStorage and sets data-theme on <html>, which app.css prefers.
+// Light or dark, on every page (common.js brings it, as it brings sign-out.js). Without a
+// choice the page follows the system's prefers-color-scheme through CSS alone (app.css); the
+// header's toggle records a choice in localStorage and sets data-theme on <html>, which
+// app.css prefers.
 // A module, not an inline script: the Content-Security-Policy refuses inline code.
 
 const KEY = "layerstack-theme";
@@ -32,7 +33,7 @@ function apply() {
 }
 
 apply();
-// A module runs after parsing, so the button is there.
+// Modules run after parsing, so the button is there.
 const button = document.getElementById("theme-toggle");
 if (button) {
   show(button);
