@@ -11,8 +11,11 @@ import { reloadTheirs } from "./builder/conflict.js";
 import { loadDatasets, onDatasetChange } from "./builder/dataset.js";
 import { discardDraft, persistDraft, restoreDraft } from "./builder/drafts.js";
 import { onFixClick } from "./builder/fixes.js";
+import { onHistoryKey, recordHistory, redo, resetHistory, undo } from "./builder/history.js";
 import { exportPython, openImport, runImport } from "./builder/interop.js";
-import { loadCatalog, onPaletteActivate, renderPalette } from "./builder/palette.js";
+import {
+  filterPalette, loadCatalog, onPaletteActivate, onPaletteSearchKey, renderPalette,
+} from "./builder/palette.js";
 import { adopt, snapshot } from "./builder/payload.js";
 import {
   deleteArchitecture, duplicateArchitecture, loadSavedList, openArchitecture, overwriteWithMine,
@@ -28,6 +31,7 @@ setHooks({
     renderStack();
     if (form) renderArgsForm();
     persistDraft();
+    recordHistory();
     scheduleSummary();
   },
   renderAll() {
@@ -38,6 +42,7 @@ setHooks({
     renderArgsForm();
     renderSaved();
     persistDraft();
+    recordHistory();
     scheduleSummary();
   },
 });
@@ -45,12 +50,20 @@ setHooks({
 function wireEvents() {
   $("palette").addEventListener("click", onPaletteActivate);
   $("palette").addEventListener("keydown", onPaletteActivate);
+  $("palette").addEventListener("focusin", onPaletteActivate);
+  $("palette-search").addEventListener("input", filterPalette);
+  $("palette-search").addEventListener("keydown", onPaletteSearchKey);
+  $("skip-to-stack").addEventListener("click", skipToStack);
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  document.addEventListener("keydown", onHistoryKey);
   $("stack").addEventListener("click", onStackClick);
   $("stack").addEventListener("keydown", onStackKey);
   $("builder").addEventListener("click", onFixClick);
   $("arch-name").addEventListener("input", (event) => {
     state.name = event.target.value;
     persistDraft();
+    recordHistory();
   });
   $("input-shape").addEventListener("input", (event) => {
     state.inputShapeText = event.target.value;
@@ -79,6 +92,14 @@ function wireEvents() {
   }
 }
 
+// The skip-link lands on the first layer (or the empty stack), so the next Tab is inside it.
+function skipToStack(event) {
+  event.preventDefault();
+  const target = $("stack").querySelector("li.layer") || $("stack");
+  target.focus();
+  $("stack-title").scrollIntoView({ block: "start" });
+}
+
 async function init() {
   wireEvents();
   try {
@@ -98,6 +119,7 @@ async function init() {
   state.baseline = snapshot();
   restoreDraft();
   renderAll();
+  resetHistory(); // undo goes back as far as what was opened, not to an empty page
   loadSavedList();
   document.body.dataset.ready = "true"; // tests wait for this before acting
 }

@@ -88,9 +88,16 @@ const summaryHead = () => el("tr", {},
   el("th", { text: "Layer (type)" }), el("th", { text: "Output shape" }),
   el("th", { class: "num", text: "Param #" }));
 
+// What the phone's bar says about the summary it leads to.
+function summaryInWords(summary) {
+  if (summary) return `${fmtInt(summary.total_params)} params`;
+  return state.layers.length ? "does not build" : "no layers";
+}
+
 // The same table as model.summary(): name (type), output shape, parameters, then totals.
 function renderSummary(summary, message) {
   $("summary-status").textContent = "";
+  $("phone-total").textContent = summaryInWords(summary);
   const box = $("summary");
   if (!summary) {
     box.replaceChildren(el("p", { class: "muted small", "data-testid": "summary-message", text: message }));
