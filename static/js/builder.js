@@ -11,7 +11,9 @@ import { reloadTheirs } from "./builder/conflict.js";
 import { loadDatasets, onDatasetChange } from "./builder/dataset.js";
 import { discardDraft, persistDraft, restoreDraft } from "./builder/drafts.js";
 import { onFixClick } from "./builder/fixes.js";
-import { onHistoryKey, recordHistory, redo, resetHistory, undo } from "./builder/history.js";
+import {
+  onHistoryKey, onTyping, recordHistory, redo, resetHistory, undo,
+} from "./builder/history.js";
 import { exportPython, openImport, runImport } from "./builder/interop.js";
 import {
   filterPalette, loadCatalog, onPaletteActivate, onPaletteSearchKey, renderPalette,
@@ -57,6 +59,7 @@ function wireEvents() {
   $("undo").addEventListener("click", undo);
   $("redo").addEventListener("click", redo);
   document.addEventListener("keydown", onHistoryKey);
+  document.addEventListener("input", onTyping, true); // capture: before the field's handler
   $("stack").addEventListener("click", onStackClick);
   $("stack").addEventListener("keydown", onStackKey);
   $("builder").addEventListener("click", onFixClick);

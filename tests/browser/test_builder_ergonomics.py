@@ -65,6 +65,20 @@ def test_undo_and_redo_with_the_keyboard_and_the_buttons(page: Page) -> None:
     expect(redo).to_be_disabled()
 
 
+def test_the_history_keeps_the_last_hundred_steps(page: Page) -> None:
+    open_builder(page)
+    search = page.get_by_test_id("palette-search")
+    search.fill("Flatten")
+    for _ in range(105):
+        search.press("Enter")  # one step each
+    expect(layer_titles(page)).to_have_count(105)
+    page.locator("#stack-title").click()
+    for _ in range(110):
+        page.keyboard.press("Control+z")
+    expect(layer_titles(page)).to_have_count(5)
+    expect(page.get_by_test_id("undo")).to_be_disabled()
+
+
 def test_ctrl_z_in_a_text_field_is_the_fields_own(page: Page) -> None:
     open_builder(page)
     page.get_by_test_id("palette-Dense").click()

@@ -15,6 +15,7 @@ const past = [];
 const future = [];
 let current = null; // {stack, selected}: what the page shows now
 let typing = { field: null, at: 0 };
+let typedInto = null; // the text field whose input event is being handled, if any
 
 const selectedIndex = () => state.layers.findIndex((layer) => layer.uid === state.selected);
 
@@ -40,7 +41,7 @@ export function recordHistory() {
     current.selected = next.selected;
     return;
   }
-  const field = textField(document.activeElement);
+  const field = typedInto; // typing, not Enter in the palette search adding a layer
   const now = Date.now();
   const sameTyping = field && typing.field === field && now - typing.at < TYPING_MS && past.length;
   typing = { field, at: now };
@@ -76,6 +77,12 @@ function move(from, to) {
 function renderHistoryButtons() {
   $("undo").disabled = !past.length;
   $("redo").disabled = !future.length;
+}
+
+// Captured before the field's own handler runs, forgotten once the event is over.
+export function onTyping(event) {
+  typedInto = textField(event.target);
+  setTimeout(() => { typedInto = null; });
 }
 
 // A field whose own Ctrl+Z undoes typing: text-like inputs and textareas.
