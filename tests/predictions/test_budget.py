@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from app.errors import Unavailable
 from app.main import create_app
 from app.models import Run, RunStatus
 from app.predictions.decoding import DecodePool, declared_pixels
+from tests.helpers import aio
 from tests.helpers.images import encode, png_header
 from tests.helpers.stacks import mlp
 
@@ -118,9 +118,7 @@ def test_a_full_decode_queue_answers_503_with_retry_after_at_once():
         release.set()
         assert await first == 1
 
-    # A thread of its own: after the browser tests, Playwright's loop runs on this one.
-    with ThreadPoolExecutor(1) as runner:
-        runner.submit(asyncio.run, two_at_once()).result(timeout=30)
+    aio.run(two_at_once(), timeout=30)
     pool.close()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from app.runs import state
 from app.runs.events import EventHub
+from tests.helpers import aio
 from tests.helpers.runs import submit, wait_for
 from tests.helpers.sse import events
 from tests.helpers.web import queue_run
@@ -45,7 +46,7 @@ def test_200_watchers_each_get_every_event_in_order_then_done(trainer):
     async def everyone() -> list[list[tuple[str, str | None, str]]]:
         return await asyncio.gather(*(watch(trainer.port, run["id"]) for _ in range(WATCHERS)))
 
-    seen = asyncio.run(everyone())
+    seen = aio.run(everyone())
     final = wait_for(trainer, run["id"])
     assert final["status"] == "completed"
     for events_ in seen:
@@ -107,7 +108,7 @@ def test_a_wake_reaches_watchers_without_waiting_for_the_poll(client):
         finally:
             await hub.stop()
 
-    assert asyncio.run(scenario()) == (True, "running")
+    assert aio.run(scenario()) == (True, "running")
 
 
 def test_on_postgresql_a_dropped_listen_connection_is_opened_again(client, backend):
@@ -144,5 +145,5 @@ def test_on_postgresql_a_dropped_listen_connection_is_opened_again(client, backe
         finally:
             await hub.stop()
 
-    notified, healed, dropped = asyncio.run(scenario())
+    notified, healed, dropped = aio.run(scenario())
     assert dropped >= 1 and notified and healed

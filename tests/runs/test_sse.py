@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.runs.sse import PING, EventStream, client_gone, encode
+from tests.helpers import aio
 from tests.helpers.web import parse_events
 
 
@@ -86,4 +87,4 @@ def test_a_gone_client_is_seen_without_waiting_and_a_present_one_is_not_waited_f
 
         return await client_gone(gone), await asyncio.wait_for(client_gone(present), 1)
 
-    assert asyncio.run(check()) == (True, False)
+    assert aio.run(check()) == (True, False)
