@@ -39,13 +39,24 @@ function showAbout() {
     ? el("span", {}, `${describeDataset(data)} · `, el("a", { href: `/datasets/${data.id}`, text: "details" }))
     : el("span", {}, "No dataset: ", el("a", { href: "/datasets", text: "upload one" }), "."));
   $("start").disabled = !arch || !data;
-  showWarnings(arch).catch((error) => showProblems([{ msg: error.message }]));
+  showWarnings(arch, data).catch((error) =>
+    showProblems(error.problems && error.problems.length ? error.problems : [{ msg: error.message }]));
 }
 
-// The saved stack's own warnings (the builder's: the logits trap and the like), before Start.
-async function showWarnings(arch) {
-  const warnings = arch ? (await api.get(`/api/architectures/${arch.id}/summary`)).warnings : [];
-  if (!arch || String(arch.id) !== $("architecture").value) return;  // another one was chosen since
+// Before Start: the saved stack's own warnings (the builder's: the logits trap and the like)
+// and, once a dataset is chosen, the same checks Start makes against it (its shape, units
+// per class, loss against labels), each with its fix.
+async function showWarnings(arch, data) {
+  const chosen = () => String(arch && arch.id) === $("architecture").value &&
+    String(data && data.id) === String($("dataset").value || "undefined");
+  let warnings = [];
+  if (arch && data) {
+    const stack = { name: arch.name, input_shape: arch.input_shape, layers: arch.layers, compile: arch.compile };
+    warnings = (await api.post(`/api/summary?dataset_id=${data.id}`, stack)).warnings;
+  } else if (arch) {
+    warnings = (await api.get(`/api/architectures/${arch.id}/summary`)).warnings;
+  }
+  if (!chosen()) return;  // another architecture or dataset was chosen meanwhile
   $("train-warnings").replaceChildren(...warnings.filter((w) => w.type !== "no_input_shape").map((w) =>
     el("div", { class: "warning", "data-testid": "train-warning" }, w.msg, ...fixes(w))));
 }

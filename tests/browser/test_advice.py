@@ -77,6 +77,25 @@ def test_units_vs_classes_fixed_from_the_train_page(page: Page, base_url: str) -
     page.wait_for_url("**/runs/*")
 
 
+def test_the_train_page_checks_the_stack_against_the_dataset_before_start(
+    page: Page, base_url: str
+) -> None:
+    """The checks Start makes (here units against classes) show as soon as both are chosen,
+    with the fix, so the learner need not press Start to learn of them."""
+    stack = {**mlp([8, 8]), "name": "five units, live (browser test)"}
+    stack["layers"][-1] = dense(5, activation="softmax")
+    architecture = httpx.post(f"{base_url}/api/architectures", json=stack).json()
+    page.goto(f"/train?architecture={architecture['id']}")
+    page.get_by_test_id("train-dataset").select_option("1")
+    warning = page.get_by_test_id("train-warning")
+    expect(warning).to_contain_text("5 units, but the dataset has 10 classes")
+    expect(page.get_by_test_id("train-problem")).to_have_count(0)  # nothing refused yet
+    warning.get_by_role("button", name="Set units to 10").click()
+    expect(page.get_by_test_id("train-warning")).to_have_count(0)
+    saved = httpx.get(f"{base_url}/api/architectures/{architecture['id']}").json()
+    assert saved["layers"][-1]["args"]["units"] == 10
+
+
 def test_the_train_page_warns_of_the_logits_trap_before_start(page: Page, base_url: str) -> None:
     stack = {**mlp([8, 8]), "name": "logits trap (browser test)"}
     stack["layers"][-1] = dense(10)
