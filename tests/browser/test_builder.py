@@ -36,6 +36,10 @@ def layer_titles(page: Page) -> Locator:
 
 def drag_into_stack(page: Page, layer_type: str) -> None:
     stack = page.get_by_test_id("stack")
+    # The stack's bottom in view first (the palette is sticky, so it stays in view too): a
+    # scroll in the middle of the drag, as Playwright does to reach a target below the
+    # fold, loses the drop (a taller page, e.g. with saved architectures to open, had it).
+    stack.evaluate("node => node.scrollIntoView({block: 'end'})")
     box = stack.bounding_box()
     assert box is not None
     # The stack's bottom padding is a drop area: a drop there appends below the last layer.
