@@ -160,6 +160,8 @@ class EventHub:
                 raise
             finally:
                 watch.ready.set()
+                if run_id in self.woken:  # woken during the first read: look again
+                    self.news.set()
             if run is None:
                 self._gone(run_id, watch)
                 return None
@@ -209,13 +211,16 @@ class EventHub:
             listener.set()
 
     async def _run(self) -> None:
+        next_poll = time.monotonic() + self.poll_s
         while True:
-            poll = False
-            try:
-                async with asyncio.timeout(self.poll_s):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, next_poll - time.monotonic())):
                     await self.news.wait()
-            except TimeoutError:
-                poll = True
+            # Every poll_s whatever the news: a steady stream of wakes for some runs must not
+            # starve the poll that heals the others.
+            poll = time.monotonic() >= next_poll
+            if poll:
+                next_poll = time.monotonic() + self.poll_s
             self.news.clear()
             woken, self.woken = self.woken, set()
             known = {
@@ -223,6 +228,9 @@ class EventHub:
                 for i, w in self.watches.items()
                 if w.ready.is_set()
             }
+            # A wake for a run whose first read is still going is kept for the next round:
+            # that read may have started before the change it announces.
+            self.woken |= {i for i in woken if i in self.watches and i not in known}
             if not known or not (woken or poll):
                 continue
             woke_at = time.time()
