@@ -94,6 +94,12 @@ def test_train_form_runs_live_and_finishes(page: Page, base_url: str, shot) -> N
     shot("runs")
 
 
+def settled(page: Page) -> None:
+    """htmx pushes the URL when it swaps the list but wires the new filters' hx-* attributes
+    only when the swap settles (20 ms later): a change made before that is not sent."""
+    expect(page.locator("#runs-list")).not_to_have_class(re.compile(r"htmx-settling"))
+
+
 def test_runs_list_follows_runs_live_filters_and_deletes(page: Page, base_url: str) -> None:
     epochs = 6  # batch 2: about half a second an epoch, so the row is seen going first
     body = {"architecture": MLP, "dataset_id": 1, "fit": {"epochs": epochs, "batch_size": 2}}
@@ -103,8 +109,10 @@ def test_runs_list_follows_runs_live_filters_and_deletes(page: Page, base_url: s
     # A run queued after the page loaded shows up when the list is asked for again (a filter).
     page.get_by_test_id("filter-status").select_option("queued")
     expect(page).to_have_url(re.compile(r"/runs\?status=queued$"))
+    settled(page)
     page.get_by_test_id("filter-status").select_option("")
     expect(page).to_have_url(re.compile(r"/runs$"))
+    settled(page)
     row = page.get_by_test_id(f"run-row-{run['id']}")
     expect(row).to_be_visible()
     badge = page.get_by_test_id(f"run-badge-{run['id']}")
@@ -119,6 +127,7 @@ def test_runs_list_follows_runs_live_filters_and_deletes(page: Page, base_url: s
     page.get_by_test_id(f"compare-{run['id']}").check()
     page.get_by_test_id("filter-status").select_option("completed")
     expect(page).to_have_url(re.compile(r"/runs\?status=completed$"))
+    settled(page)
     expect(page.get_by_test_id(f"compare-{run['id']}")).to_be_checked()
     expect(page.get_by_test_id("overlay-chart")).to_have_attribute("data-points", str(epochs))
     page.go_back()  # the list and the filters as they were, the tick kept
