@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.helpers.accounts import admin, member, objects
+from tests.helpers.stacks import mlp
 
 # Routes a member may not use at all: 403, whoever the object belongs to.
 ADMIN_ONLY = {"/api/users/{user_id}"}
@@ -108,3 +109,12 @@ def test_a_member_cannot_manage_users(world):
     made = client.post("/api/users", headers=alice.headers,
                        json={"email": "eve@x.org", "password": "eve-password-1"})  # fmt: skip
     assert made.status_code == 403
+
+
+def test_a_summary_against_another_users_dataset_is_404(world):
+    """POST /api/summary?dataset_id= names the dataset in its query, not its path."""
+    client, _, alice, bob, owned = world
+    url = f"/api/summary?dataset_id={owned['dataset_id']}"
+    assert client.post(url, json=mlp([8, 8]), headers=alice.headers).status_code == 200
+    answer = client.post(url, json=mlp([8, 8]), headers=bob.headers)
+    assert answer.status_code == 404, answer.text
