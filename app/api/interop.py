@@ -80,7 +80,7 @@ def export_stack(stack: StackIn, settings: SettingsDep) -> PlainTextResponse:
 
 
 @router.post("/architectures/import-file", responses=BODY)
-async def import_keras_file(
+def import_keras_file(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -89,8 +89,9 @@ async def import_keras_file(
 ) -> dict:
     """Read a .keras file's architecture (config.json), checked against the catalog.
 
-    Weights are not imported: they would need TensorFlow in the web process."""
-    data = await file.read()
+    Weights are not imported: they would need TensorFlow in the web process. A plain `def`:
+    unzipping and parsing run in the thread pool, never on the event loop."""
+    data = file.file.read()
     try:
         config = read_keras_config(data, file.filename or "model.keras")
     except KerasJsonError as error:
