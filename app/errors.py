@@ -7,10 +7,15 @@ shape with `loc` starting at "body".
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
@@ -150,15 +155,38 @@ def _allowed(request: Request) -> str:
     return ", ".join(allowed)
 
 
-def _not_found_page(request: Request) -> Response:
+def _not_found_page(request: Request, why: str = "") -> Response:
     """A person who follows a stale link or mistypes an address gets a page in the studio's
     style with a way on, not raw JSON; scripts under /api keep their JSON 404."""
     # Imported here: app.web renders through app.deps, which imports this module.
     from app.web.templates import render_page
 
-    path = request.url.path
-    context = {"message": f"There is no page at {path}.", "back_url": "/", "back_text": "Home"}
+    path = request.url.path + (f"?{request.url.query}" if why and request.url.query else "")
+    message = f"There is no page at {path}{f': {why}' if why else ''}."
+    context = {"message": message, "back_url": "/", "back_text": "Home"}
     return render_page(request, "not_found", context, status_code=404)
+
+
+# What pydantic says about a path or query id that is not one (abc, 0, 1.5, 2**70).
+ID_ERRORS = {"int_parsing", "int_from_float", "greater_than_equal", "less_than_equal"}
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
+    """A page address with a value its route cannot take (/runs/abc, /builder?architecture=x)
+    names no page: a browser gets the 404 page, saying which value. The API, htmx asking for
+    part of a page, a stream or a script keep FastAPI's 422 with its `loc`."""
+    assert isinstance(exc, RequestValidationError)
+    navigating = "text/html" in request.headers.get("Accept", "")  # not fetch(), EventSource
+    fragment = request.headers.get("HX-Request") == "true"
+    if not _is_page(request) or fragment or not navigating:
+        return await request_validation_exception_handler(request, exc)
+    first: dict[str, Any] = next(iter(exc.errors()), {})
+    name, received = str(first.get("loc", ("a value",))[-1]), first.get("input")
+    if first.get("type") in ID_ERRORS:
+        why = f"{name} must be a whole number from 1, not {received!r}"
+    else:
+        why = f"{name} {received!r}: {first.get('msg', 'not accepted')}"
+    return _not_found_page(request, why)
 
 
 UNREADABLE = "There was an error parsing the body"  # FastAPI's 400 for a body it cannot read
@@ -207,6 +235,7 @@ async def disk_full_handler(request: Request, exc: Exception) -> Response:
 
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(Invalid, invalid_handler)
     app.add_exception_handler(DatasetError, dataset_error_handler)
