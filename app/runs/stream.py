@@ -4,41 +4,24 @@ then `done`. Every event is bytes the hub encoded once; a watcher only keeps its
 
 from __future__ import annotations
 
-import asyncio
-from types import TracebackType
-from typing import Self
-
 from app.models import FINISHED, RunStatus
-from app.runs.events import EventHub, Watch
+from app.runs.events import EventHub
+from app.runs.watching import Watching
 
 
-class RunEvents:
+class RunEvents(Watching):
     """The events of run `run_id` after epoch `sent`, until the run ends (an app/runs/sse.py
     Source); nothing if the run is gone."""
 
     def __init__(self, hub: EventHub, run_id: int, sent: int = 0) -> None:
-        self.hub, self.run_id, self.sent = hub, run_id, sent
-        self.flag = asyncio.Event()  # set by the hub on every change of the run
-        self.watch: Watch | None = None
+        super().__init__(hub, [run_id])
+        self.run_id, self.sent = run_id, sent
         self.status: bytes | None = None  # the status event last sent
         self.progress: bytes | None = None
         self.over = False
 
-    async def __aenter__(self) -> Self:
-        self.watch = await self.hub.subscribe(self.run_id, self.flag)
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.watch is not None:
-            self.hub.unsubscribe(self.run_id, self.flag)
-
     async def next(self) -> bytes | None:
-        watch = self.watch
+        watch = self.watches.get(self.run_id)
         if watch is None or watch.gone or self.over:
             return None
         self.flag.clear()  # before looking: a change from here on sets it again
@@ -60,6 +43,3 @@ class RunEvents:
             self.over = True
             out.append(watch.done_event)
         return out[0] if len(out) == 1 else b"".join(out)
-
-    async def wait(self) -> None:
-        await self.flag.wait()

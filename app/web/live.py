@@ -10,56 +10,37 @@ and sets this stream's one flag whichever of its runs changed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from types import TracebackType
 from typing import Self
 
 from app.models import FINISHED, RunPublic
-from app.runs.events import EventHub, Watch
+from app.runs.events import EventHub
 from app.runs.sse import encode
+from app.runs.watching import Watching
 
 ReadRow = Callable[[int], Awaitable[RunPublic | None]]  # None: the run is gone
 RenderRow = Callable[[RunPublic], str]
 DONE = encode("done", raw="Every run on this page has ended.")
 
 
-class LiveRows:
+class LiveRows(Watching):
     """Rows of the given runs as they change, then `done` (at once if none is going): an
     app/runs/sse.py Source."""
 
     def __init__(
         self, hub: EventHub, run_ids: Iterable[int], read: ReadRow, render: RenderRow
     ) -> None:
-        self.hub, self.run_ids, self.read, self.render = (
-            hub,
-            list(dict.fromkeys(run_ids)),
-            read,
-            render,
-        )
-        self.flag = asyncio.Event()
-        self.watches: dict[int, Watch] = {}
+        super().__init__(hub, run_ids)
+        self.read, self.render = read, render
         self.going: set[int] = set()
         self.shown: dict[int, tuple[str, int]] = {}  # what each run's last row showed
         self.rows: dict[int, RunPublic] = {}
         self.over = False
 
     async def __aenter__(self) -> Self:
-        for run_id in self.run_ids:
-            watch = await self.hub.subscribe(run_id, self.flag)
-            if watch is not None:
-                self.watches[run_id] = watch
+        await super().__aenter__()
         self.going = set(self.watches)
         return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for run_id in self.watches:
-            self.hub.unsubscribe(run_id, self.flag)
 
     async def next(self) -> bytes | None:
         if self.over:
@@ -90,6 +71,3 @@ class LiveRows:
         if self.rows[run_id].status in FINISHED:
             self.going.discard(run_id)
         return encode(f"run-{run_id}", raw=self.render(self.rows[run_id]))
-
-    async def wait(self) -> None:
-        await self.flag.wait()
