@@ -1,7 +1,8 @@
-"""After training: did the run learn? A completed run whose accuracy stays near chance, or
-whose loss does not fall, says so, and names the likely causes from its own settings (the
-stack's warnings about its output and loss, the learning rate, the epochs, unscaled inputs),
-so that the run and prediction pages blame the model, not the image."""
+"""After training: did the run learn? A run whose accuracy stays near chance, or whose loss
+does not fall, says so, and names the likely causes from its own settings (the stack's
+warnings about its output and loss, the learning rate, the epochs, unscaled inputs), so that
+the run and prediction pages blame the model, not the image. A completed run is judged on all
+its epochs; one that ended early (cancelled, failed, interrupted) once it has enough of them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import math
 from typing import Any
 
 from app.catalog import OPTIMIZERS, Invalid
-from app.models import Run, RunStatus
+from app.models import FINISHED, Run, RunStatus
 from app.stacks.loss_advice import LOSS_WARNINGS
 from app.stacks.stack import check_stack
 from app.stacks.summary import summarize
@@ -18,6 +19,13 @@ from app.stacks.summary import summarize
 NEAR_CHANCE = 0.1
 LOSS_FALL = 0.99  # the last epoch's loss must be under this share of the first's
 FEW_EPOCHS = 3
+# A run that ended before its last epoch is judged once it has this many: by then a stack
+# that learns has left chance and its loss has fallen (the digits MLP is past 80% after one
+# epoch, the tutorial CNN on MNIST past 95%), while after one or two epochs a slow start (a
+# small learning rate, SGD without momentum) still looks like the logits trap. It is also
+# what the diagnosis itself calls few epochs, so it never tells a stopped run to train more
+# than it already had.
+JUDGE_UNFINISHED = 3
 LR_FACTOR = 10.0  # a learning rate this many times off the optimizer's default stands out
 
 
@@ -105,7 +113,24 @@ def _learning_rate(run: Run, blew_up: bool) -> list[dict[str, str]]:
     ]
 
 
+def _ended_early(run: Run) -> list[dict[str, str]]:
+    done, asked = run.epochs_done, int(run.fit.get("epochs", 0))
+    if run.status == RunStatus.FAILED:
+        ended, then = "stopped by a failure", "its error says why"
+    else:
+        ended, then = str(run.status), "Resume continues from there"
+    return [
+        {
+            "kind": "ended_early",
+            "text": f"It was {ended} after {done} of {asked} epochs: most stacks that learn "
+            f"leave chance within {JUDGE_UNFINISHED}, but some start later ({then}).",
+        }
+    ]
+
+
 def _epochs(run: Run) -> list[dict[str, str]]:
+    if run.status != RunStatus.COMPLETED:
+        return _ended_early(run)
     done, asked = run.epochs_done, int(run.fit.get("epochs", 0))
     if done < asked and run.fit.get("early_stopping"):
         patience = run.fit["early_stopping"].get("patience", 0)
@@ -141,9 +166,16 @@ def _scaling(run: Run) -> list[dict[str, str]]:
     ]
 
 
+def _judged(run: Run, history: list[dict[str, Any]]) -> bool:
+    if run.status == RunStatus.COMPLETED:
+        return bool(history)
+    return run.status in FINISHED and len(history) >= JUDGE_UNFINISHED
+
+
 def diagnose(run: Run, history: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """What a completed run that learned little should say; None when it learned."""
-    if run.status != RunStatus.COMPLETED or not history:
+    """What a run that learned little should say; None when it learned, while it is queued
+    or running, and when it ended early with too few epochs to judge (JUDGE_UNFINISHED)."""
+    if not _judged(run, history):
         return None
     findings = _findings(run, history)
     if not findings:
@@ -158,10 +190,11 @@ def diagnose(run: Run, history: list[dict[str, Any]]) -> dict[str, Any] | None:
                 "larger model, and check that the dataset's labels match its samples.",
             }
         ]
+    so_far = "" if run.status == RunStatus.COMPLETED else f" in its {len(history)} epochs"
     return {
         "learned": False,
         "findings": findings,
-        "text": "This run learned little, so its predictions say little about any input. "
-        + " ".join(findings),
+        "text": f"This run learned little{so_far}, so its predictions say little about any "
+        "input. " + " ".join(findings),
         "causes": causes,
     }

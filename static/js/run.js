@@ -88,14 +88,12 @@ async function finish(done) {
   const last = run.epochs.length ? run.epochs[run.epochs.length - 1].epoch : 0;
   $("run-error").hidden = !done.error;
   $("run-error").textContent = done.error || "";
-  // Test metrics, the confusion matrix and what early stopping did are not in the event;
-  // the run's record has them.
-  if (done.status === "completed") run.info = await api.get(`/api/runs/${runId}`);
+  // Test metrics, the confusion matrix, what early stopping did and the diagnosis (of a run
+  // that ended early too) are not in the event; the run's record has them.
+  run.info = await api.get(`/api/runs/${runId}`);
   showEnd(done.status, run.info, last);
-  if (done.status === "completed") {
-    showResults(run.info);
-    showDiagnosis(run.info);
-  }
+  if (done.status === "completed") showResults(run.info);
+  showDiagnosis(run.info);
 }
 
 // ---------------------------------------------------------------------------- the stream

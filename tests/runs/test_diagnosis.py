@@ -11,10 +11,11 @@ from app.runs import state
 from tests.helpers.stacks import dense, mlp
 
 
-def finished(client, stack, losses, right_per_class, **fit):
-    """A completed run of `stack` on the digits with these epoch losses and a test confusion
-    matrix of 10 samples per class, `right_per_class` of them right."""
-    body = {"architecture": stack, "dataset_id": 1, "fit": {"epochs": len(losses), **fit}}
+def finished(client, stack, losses, right_per_class, status="completed", epochs=None, **fit):
+    """A run of `stack` on the digits that ended as `status` with these epoch losses and a
+    test confusion matrix of 10 samples per class, `right_per_class` of them right."""
+    fit = {"epochs": epochs or len(losses), **fit}
+    body = {"architecture": stack, "dataset_id": 1, "fit": fit}
     response = client.post("/api/runs", json=body)
     assert response.status_code == 202, response.text
     run_id = response.json()["id"]
@@ -28,7 +29,7 @@ def finished(client, stack, losses, right_per_class, **fit):
         confusion[c][c] = right_per_class
         confusion[c][(c + 1) % 10] = 10 - right_per_class
     assert state.claim_next(engine, "test-worker") == run_id
-    state.finish(engine, run_id, "completed", confusion=confusion, epochs_done=len(losses),
+    state.finish(engine, run_id, status, confusion=confusion, epochs_done=len(losses),
                  test_metrics={"loss": losses[-1]})  # fmt: skip
     return client.get(f"/api/runs/{run_id}").json()
 
@@ -90,3 +91,44 @@ def test_the_run_list_carries_it_too(client):
     finished(client, logits_trap(), [2.3, 2.3, 2.3, 2.3], right_per_class=1)
     (listed,) = client.get("/api/runs").json()["data"]
     assert listed["diagnosis"]["causes"][0]["kind"] == "linear_output_without_logits"
+
+
+def stopped(client, status, losses, epochs=20):
+    """The logits trap ended early as `status` with these losses and a validation accuracy
+    near chance (an unfinished run has no test confusion matrix)."""
+    body = {"architecture": logits_trap(), "dataset_id": 1, "fit": {"epochs": epochs}}
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        for epoch, loss in enumerate(losses, 1):
+            session.add(RunMetric(run_id=run_id, key="loss", step=epoch, value=loss))
+            session.add(RunMetric(run_id=run_id, key="val_accuracy", step=epoch, value=0.1))
+        session.commit()
+    assert state.claim_next(engine, "test-worker") == run_id
+    state.finish(engine, run_id, status, epochs_done=len(losses))
+    return client.get(f"/api/runs/{run_id}").json()
+
+
+def test_runs_that_ended_early_with_enough_epochs_are_judged_too(client):
+    for status in ("cancelled", "failed", "interrupted"):
+        run = stopped(client, status, [2.30, 2.30, 2.29])
+        diagnosis = run["diagnosis"]
+        assert diagnosis is not None, status
+        assert diagnosis["text"].startswith("This run learned little in its 3 epochs,")
+        assert "validation accuracy is 10.0%, near chance" in diagnosis["text"]
+        kinds = [c["kind"] for c in diagnosis["causes"]]
+        assert kinds == ["linear_output_without_logits", "ended_early"], status
+        ended = diagnosis["causes"][-1]["text"]
+        assert "after 3 of 20 epochs" in ended
+        assert ("Resume continues" in ended) == (status != "failed")
+
+
+def test_runs_that_ended_early_with_too_few_epochs_are_not_judged(client):
+    for status in ("cancelled", "failed", "interrupted"):
+        assert stopped(client, status, [2.30, 2.30])["diagnosis"] is None, status
+        assert stopped(client, status, [])["diagnosis"] is None, status
+
+
+def test_a_completed_run_is_judged_however_short(client):
+    run = finished(client, logits_trap(), [2.3, 2.3], right_per_class=1)
+    assert [c["kind"] for c in run["diagnosis"]["causes"]][-1] == "few_epochs"

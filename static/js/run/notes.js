@@ -1,6 +1,7 @@
 // What the run page says beside the settings: the automatic changes Layerstack made between
 // the dataset and the model (GET /api/runs/{id} `automatic_changes`), and, after training, a
-// run that learned little with its likely causes (`diagnosis`).
+// run that learned little with its likely causes (`diagnosis`; also a run that ended early
+// with enough epochs to judge).
 
 import { $, el } from "../common.js";
 
@@ -21,7 +22,9 @@ export function showDiagnosis(info) {
     ? el("p", {}, el("a", { href: `/builder?architecture=${info.architecture_id}`, text: "Open its architecture in the builder" }))
     : null;
   box.replaceChildren(
-    el("strong", { text: "This run learned little. " }),
+    // A run that ended early is judged on the epochs it had (app/runs/diagnosis.py).
+    el("strong", { text: info.status === "completed" ? "This run learned little. "
+      : `In its ${info.history.length} epochs, this run learned little. ` }),
     el("span", { text: d.findings.join(" ") }),
     el("p", { text: "Likely causes, from its own settings:" }),
     el("ul", {}, ...d.causes.map((c) => el("li", { "data-kind": c.kind, text: c.text }))),
