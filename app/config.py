@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Runs: epochs one run may ask for, and runs waiting in the queue server-wide (429).
     max_epochs: int = Field(default=1000, ge=1)
     max_queued_runs: int = Field(default=1000, ge=1)
+    # Runs one sweep may train (grid combinations, or its random sample's size).
+    max_sweep_runs: int = Field(default=64, ge=1)
     # The inference process (0: none, predictions answer 503); models it keeps loaded.
     predictors: int = Field(default=1, ge=0, le=1)
     model_cache_size: int = Field(default=8, ge=1)

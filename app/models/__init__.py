@@ -32,6 +32,14 @@ from app.models.fit import (
 )
 from app.models.leases import Lease
 from app.models.runs import Run, RunBase, RunCreate, RunMetric, RunPublic, RunsPublic
+from app.models.sweeps import (
+    Sweep,
+    SweepCreate,
+    SweepDetailPublic,
+    SweepPublic,
+    SweepRunPublic,
+    SweepsPublic,
+)
 from app.models.users import (
     ApiToken,
     MePublic,
@@ -86,6 +94,12 @@ __all__ = [
     "StackIn",
     "SummaryPublic",
     "SummaryRow",
+    "Sweep",
+    "SweepCreate",
+    "SweepDetailPublic",
+    "SweepPublic",
+    "SweepRunPublic",
+    "SweepsPublic",
     "TokenCreate",
     "TokenCreated",
     "TokenPublic",

@@ -53,6 +53,12 @@ class RunBase(SQLModel):
     attempt: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     node: str | None = Field(default=None, max_length=200)
     waiting_for: str | None = Field(default=None, max_length=1000)
+    # A sweep's run: its sweep, and the settings of its combination ({path: value}), which
+    # its snapshot above already has applied. Kept as a plain run if the sweep row goes.
+    sweep_id: int | None = Field(
+        default=None, foreign_key="sweep.id", ondelete="SET NULL", index=True, sa_type=BigInt
+    )
+    sweep_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Run(RunBase, table=True):

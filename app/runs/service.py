@@ -142,23 +142,46 @@ def _stack(session: Session, user: User, body: RunCreate) -> tuple[dict[str, Any
     return saved.model_dump(include={"name", "input_shape", "layers", "compile"}), saved.id
 
 
-def submit_run(
-    session: Session, settings: Settings, executor: Executor, user: User, body: RunCreate
-) -> RunPublic:
-    """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
-    _check_epochs(settings, body)
-    _check_resources(settings, body)
+def resolve_stack(
+    session: Session, user: User, body: RunCreate
+) -> tuple[dict[str, Any], int | None]:
+    """The stack a run body names (inline, or a saved architecture of the user's) with the
+    body's compile settings, and the saved architecture's id."""
     stack, architecture_id = _stack(session, user, body)
-    dataset = get_dataset(session, user, body.dataset_id)
-    quotas.check_active_runs(session, settings, user)
-    quotas.check_storage(session, settings, user)
-    _check_queue(session, settings)
     if body.compile is not None:
         stack = {**stack, "compile": body.compile}
+    return stack, architecture_id
+
+
+def check_run(
+    session: Session,
+    settings: Settings,
+    user: User,
+    body: RunCreate,
+    stack: tuple[dict[str, Any], int | None] | None = None,
+) -> Run:
+    """Every check POST /api/runs makes of the run itself (MAX_EPOCHS, resources, the stack
+    against the dataset), not of the queue or quotas: the run, not saved. `stack`: the stack
+    to train instead of the body's (a sweep's combination), from `resolve_stack`."""
+    _check_epochs(settings, body)
+    _check_resources(settings, body)
+    given, architecture_id = stack or resolve_stack(session, user, body)
+    dataset = get_dataset(session, user, body.dataset_id)
+    return _new_run(settings, user, body, given, architecture_id, dataset)
+
+
+def _new_run(
+    settings: Settings,
+    user: User,
+    body: RunCreate,
+    stack: dict[str, Any],
+    architecture_id: int | None,
+    dataset: Dataset,
+) -> Run:
     plan = plan_run(stack, dataset, body.fit, settings.max_layers, settings.max_params)
     fit = body.fit.model_dump()
     fit["seed"] = fit["seed"] if fit["seed"] is not None else random.randrange(2**31)
-    run = Run(
+    return Run(
         owner_id=user.id,
         architecture_id=architecture_id,
         dataset_id=body.dataset_id,
@@ -166,6 +189,20 @@ def submit_run(
         fit=fit,
         preprocessing=plan.preprocessing,
     )
+
+
+def submit_run(
+    session: Session, settings: Settings, executor: Executor, user: User, body: RunCreate
+) -> RunPublic:
+    """Check the stack against the dataset, save the run (a frozen snapshot), queue it."""
+    _check_epochs(settings, body)
+    _check_resources(settings, body)
+    stack, architecture_id = resolve_stack(session, user, body)
+    dataset = get_dataset(session, user, body.dataset_id)
+    quotas.check_active_runs(session, settings, user)
+    quotas.check_storage(session, settings, user)
+    _check_queue(session, settings)
+    run = _new_run(settings, user, body, stack, architecture_id, dataset)
     session.add(run)
     session.commit()
     session.refresh(run)

@@ -1,0 +1,1 @@
+"""Sweeps: a set of runs over a grid or a random sample of settings (issue 16)."""
