@@ -5,10 +5,17 @@ It streams: pass 1 counts the data rows so the output memmap can be sized, pass 
 of whole lines, checks their shape with numpy (no Python object per cell) and parses all of a
 block's numbers in one numpy call. Only a block that fails is parsed again cell by cell, to
 name the exact line, column and value at fault.
+
+Cells may be quoted as RFC 4180 writes them: a comma, a doubled quote or a newline inside
+quotes, e.g. a class name "Bag, leather". A row ends at a newline outside quotes: both passes
+find those by the parity of the quotes before each newline (numpy, linear time), and a block
+that holds a quote is parsed by the csv module instead of the numpy fast path. "Line N"
+counts rows (the header is line 1), so a quoted newline does not start a new line.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 from collections import Counter
@@ -35,12 +42,16 @@ from app.datasets.base import (
 BLOCK_BYTES = 512 << 10
 HEADER_LIMIT = 16 << 20
 LINE_LIMIT = 16 << 20  # one data row, as long as the header may be; numpy needs ~10x
-COMMA, NEWLINE = ord(","), ord("\n")
+COMMA, NEWLINE, QUOTE = ord(","), ord("\n"), ord('"')
 # Distinct label texts kept while reading, per class allowed: " 1", "01" and "1.0" are one
 # class, so a few spellings each are honest; millions of distinct labels would fill memory.
 SPELLINGS_PER_CLASS = 16
 MAX_INT_DIGITS = 18  # longer integers would saturate int64, so they take the float path
 NOT_CSV = "{} does not look like a CSV ({}). Upload comma-separated UTF-8 text with a header row."
+QUOTING = (
+    'Quote a cell that holds a comma, a newline or a " as a whole ("Bag, leather"), and write '
+    'each " inside it twice ("").'
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ def parse_csv(files: list[Upload], options: Options, out: Path) -> Parsed:
     with files[0].path.open("rb") as f:
         table = _read_header(f, name, options.label_column)
         start = f.tell()
-        end, count = _scan(f, start)
+        end, count = _scan(f, start, name)
         if count == 0:
             raise DatasetError(f"{name} has a header but no data rows. Add one row per sample.")
         shape = _sample_shape(name, len(table.columns) - 1, options.image_shape)
@@ -100,7 +111,12 @@ def _read_header(f: BinaryIO, name: str, label_column: str) -> _Table:
         raise DatasetError(NOT_CSV.format(name, "its first line is not a header row"))
     if not header.strip():
         raise DatasetError(f"{name}: line 1 is blank. The first line must name the columns.")
-    columns = [c.strip().strip('"') for c in header.split(",")]
+    if header.count('"') % 2:
+        raise DatasetError(f"{name}: line 1 (the header) has a quote that never closes. {QUOTING}")
+    try:
+        columns = [c.strip().strip('"') for c in next(csv.reader([header], strict=True))]
+    except csv.Error as error:
+        raise DatasetError(f"{name}: line 1 (the header): {error}. {QUOTING}") from None
     repeated = [repr(c) for c, n in Counter(columns).items() if n > 1]
     if repeated:
         raise DatasetError(
@@ -122,44 +138,82 @@ def _read_header(f: BinaryIO, name: str, label_column: str) -> _Table:
     return _Table(name, columns, columns.index(label_column))
 
 
-def _scan(f: BinaryIO, start: int) -> tuple[int, int]:
-    """Pass 1: where the data ends (blank lines at the end are not rows), and its row count."""
-    end, rows, offset, newlines = start, 0, start, 0
+def _scan(f: BinaryIO, start: int, name: str) -> tuple[int, int]:
+    """Pass 1: where the data ends (blank lines at the end are not rows), and its row count:
+    the newlines outside quotes, plus one for a last row without its newline."""
+    end, rows, offset, row_ends, odd = start, 0, start, 0, False
+    last_quote_row = 0  # the row of the last quote seen: where an unclosed one opened
     while chunk := f.read(BLOCK_BYTES * 4):
+        ends, after = _row_ends(chunk, odd)
         kept = chunk.rstrip(b" \t\r\n")
         if kept:
-            end, rows = offset + len(kept), newlines + kept.count(b"\n") + 1
-        newlines += chunk.count(b"\n")
+            inside = _count_below(chunk, ends, len(kept))
+            end, rows = offset + len(kept), row_ends + inside + 1
+        if ends is not None and b'"' in chunk:
+            last_quote_row = row_ends + _count_below(chunk, ends, chunk.rindex(b'"'))
+        row_ends += chunk.count(b"\n") if ends is None else len(ends)
         offset += len(chunk)
+        odd = after
+    if odd:
+        raise DatasetError(
+            f"{name}: line {last_quote_row + 2} opens a quoted cell that is never closed "
+            f"(the file ends inside it). {QUOTING}"
+        )
     return end, rows
 
 
+def _row_ends(chunk: bytes, odd: bool) -> tuple[np.ndarray | None, bool]:
+    """Where the chunk's rows end (its newlines outside quotes), given whether it starts inside
+    a quoted cell; and whether it ends inside one. None: no quotes, every newline ends a row."""
+    if not odd and b'"' not in chunk:
+        return None, False
+    u = np.frombuffer(chunk, dtype=np.uint8)
+    inside = (np.cumsum(u == QUOTE, dtype=np.int64) + odd) & 1  # a doubled quote: no change
+    return np.flatnonzero((u == NEWLINE) & (inside == 0)), bool(inside[-1])
+
+
+def _count_below(chunk: bytes, ends: np.ndarray | None, stop: int) -> int:
+    """Rows ended in chunk[:stop]."""
+    if ends is None:
+        return chunk.count(b"\n", 0, stop)
+    return int(np.searchsorted(ends, stop))
+
+
 def _blocks(f: BinaryIO, start: int, end: int, name: str) -> Iterator[bytes]:
-    """Pass 2 reads blocks of whole lines, each ending with a newline. A line longer than a
-    block is gathered in pieces (joined once: linear time), up to LINE_LIMIT."""
+    """Pass 2 reads blocks of whole rows, each ending with a newline (outside quotes). A row
+    longer than a block is gathered in pieces (joined once: linear time), up to LINE_LIMIT."""
     f.seek(start)
     pieces: list[bytes] = []
-    left, held, line = end - start, 0, 2  # `line`: the first line not yet yielded
+    left, held, line, odd = end - start, 0, 2, False  # `line`: the first row not yet yielded
     while left > 0:
         chunk = f.read(min(BLOCK_BYTES, left))
         left -= len(chunk)
         if left <= 0 or not chunk:
             yield b"".join([*pieces, chunk, b"\n"])
             return
-        cut = chunk.rfind(b"\n") + 1
-        if not cut:  # still inside one long line
+        ends, after = _row_ends(chunk, odd)
+        cut = chunk.rfind(b"\n") + 1 if ends is None else (int(ends[-1]) + 1 if len(ends) else 0)
+        odd = after
+        if not cut:  # still inside one long row
             pieces.append(chunk)
             held += len(chunk)
             if held > LINE_LIMIT:
                 raise DatasetError(
                     f"{name}: line {line} is longer than {LINE_LIMIT >> 20} MiB. A row holds "
-                    f"one sample; check that the file uses newlines between rows."
+                    f"one sample; check that the file uses newlines between rows (and that "
+                    f"every quoted cell closes)."
                 )
             continue
         block = b"".join([*pieces, chunk[:cut]])
-        line += block.count(b"\n")
+        line += block.count(b"\n") if ends is None and not pieces else _rows_in(block)
         yield block
         pieces, held = [chunk[cut:]], len(chunk) - cut
+
+
+def _rows_in(block: bytes) -> int:
+    """Rows in a block of whole rows (its newlines outside quotes)."""
+    ends, _ = _row_ends(block, False)
+    return block.count(b"\n") if ends is None else len(ends)
 
 
 def _sample_shape(name: str, features: int, image_shape: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -180,6 +234,8 @@ def _parse_block(block: bytes, row0: int, table: _Table) -> tuple[np.ndarray, li
     """A block's feature values (rows x features) and its label cells' raw text."""
     if not block.isascii():
         _check_utf8(block, row0, table.name)
+    if b'"' in block:
+        return _parse_quoted(block, row0, table)
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
     u = np.frombuffer(block, dtype=np.uint8)
@@ -244,6 +300,50 @@ def _parse_slowly(block: bytes, row0: int, table: _Table) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+def _parse_quoted(block: bytes, row0: int, table: _Table) -> tuple[np.ndarray, list[bytes]]:
+    """A block with quoted cells, row by row through the csv module (RFC 4180 quoting)."""
+    rows = _rows_in(block)  # what pass 1 counted for this block, by the quotes' parity
+    reader = csv.reader(io.StringIO(block.decode("utf-8"), newline=""), strict=True)
+    cols, values, labels = len(table.columns), [], []
+    try:
+        for r, cells in enumerate(reader):
+            where = f"{table.name}: line {row0 + r + 2}"
+            if r >= rows:
+                break
+            if not cells:
+                raise DatasetError(f"{where} is blank; remove blank lines between rows.")
+            if len(cells) != cols:
+                raise DatasetError(
+                    f"{where} has {len(cells)} cells, the header has {cols}. "
+                    "Give every row one value per column."
+                )
+            labels.append(cells[table.label].encode("utf-8"))
+            values.append([_number(cell, table, row0 + r, c) for c, cell in enumerate(cells)
+                           if c != table.label])  # fmt: skip
+    except csv.Error as error:
+        line = row0 + reader.line_num + 1
+        raise DatasetError(f"{table.name}: line {line}: {error}. {QUOTING}") from None
+    if len(values) != rows:
+        raise DatasetError(
+            f"{table.name}: lines {row0 + 2} to {row0 + rows + 1} hold a quote inside a cell "
+            f"that does not start with one, so the rows cannot be told apart. {QUOTING}"
+        )
+    return np.array(values, dtype=np.float64).reshape(rows, cols - 1), labels
+
+
+def _number(cell: str, table: _Table, row: int, col: int) -> float:
+    if not cell:
+        raise DatasetError(f"{table.at(row, col)} is empty. Fill every cell with a value.")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DatasetError(f"{table.at(row, col)}: {cell[:40]!r} is not a number.") from None
+    if not math.isfinite(value):
+        where = table.at(row, col)
+        raise DatasetError(f"{where}: {cell[:40]!r} is not a finite number; replace it.")
+    return value
+
+
 def _check_utf8(block: bytes, row0: int, name: str) -> None:
     try:
         block.decode("utf-8")
@@ -296,7 +396,8 @@ def _classes(
     """Each distinct label text's class index, and the class names: numbers are class indices;
     words are names, sorted or in the order `class_names` gives. At most MAX_CLASSES of them."""
     given, cap = options.class_names, options.max_classes
-    words = [t.decode("utf-8").strip().strip('"') for t in texts]
+    # Quoted cells come here unquoted (a block with a quote goes through the csv module).
+    words = [t.decode("utf-8").strip() for t in texts]
     try:
         numbers = [float(w) for w in words]  # NaN and inf count as numbers: out of range
     except ValueError:

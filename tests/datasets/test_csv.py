@@ -307,3 +307,77 @@ def test_image_shape_must_match_the_pixel_columns(tmp_path: Path) -> None:
     error = parse_error(tmp_path, text, image_shape=(4, 5))
     assert "has 16 pixel columns but image size 4x5 needs 20" in error.message
     assert error.field == "image_size"
+
+
+# RFC 4180 quoting (issue 16): a quoted cell may hold commas, doubled quotes and newlines
+
+
+def test_quoted_class_name_with_a_comma(tmp_path: Path) -> None:
+    text = 'label,a,b\n"Bag, leather",1,2\nShoe,3,4\n"Bag, leather",5,6\n'
+    parsed, x, y = parse(tmp_path, text)
+    assert parsed.class_names == ["Bag, leather", "Shoe"]
+    assert y.tolist() == [0, 1, 0] and x.tolist() == [[1, 2], [3, 4], [5, 6]]
+
+
+def test_doubled_quotes_and_newlines_inside_quotes(tmp_path: Path) -> None:
+    text = 'a,label,b\r\n1,"say ""hi""",2\r\n3,"two\r\nlines",4\r\n"5","6 ""x""",7\r\n'
+    parsed, x, y = parse(tmp_path, text)
+    assert parsed.class_names == ['6 "x"', 'say "hi"', "two\r\nlines"]
+    assert y.tolist() == [1, 2, 0] and x.tolist() == [[1, 2], [3, 4], [5, 7]]
+
+
+def test_quoted_header_names_may_hold_commas(tmp_path: Path) -> None:
+    _, x, y = parse(tmp_path, '"label","size, cm",b\n1,2,3\n0,4,5\n')
+    assert x.tolist() == [[2, 3], [4, 5]] and y.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("block_bytes", [5, 16, 64, 333])
+def test_quoted_cells_across_block_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    monkeypatch.setattr(csvfile, "BLOCK_BYTES", block_bytes)
+    names = ["Bag, leather", 'The "best"\nshoe', "plain"]
+    rows = [(names[i % 3], i, i * 2 % 256) for i in range(120)]
+    quoted = ['"' + n.replace('"', '""') + '"' for n in names]
+    text = "label,a,b\n" + "".join(f"{quoted[i % 3]},{a},{b}\n" for i, (_, a, b) in enumerate(rows))
+    parsed, x, y = parse(tmp_path, text)
+    assert parsed.class_names == sorted(names)
+    assert [parsed.class_names[k] for k in y.tolist()] == [r[0] for r in rows]
+    assert x.tolist() == [[a, b] for _, a, b in rows]
+
+
+def test_a_quote_that_never_closes_names_its_line(tmp_path: Path) -> None:
+    message = parse_error(tmp_path, 'label,a\n1,2\n"cat,3\n0,4\n').message
+    assert "line 3" in message and "never closed" in message
+
+
+def test_quotes_that_do_not_pair_up_as_rfc_4180_writes_them(tmp_path: Path) -> None:
+    message = parse_error(tmp_path, 'label,a\n"cat"x,2\n0,3\n').message
+    assert "line 2" in message and 'inside it twice ("")' in message
+
+
+def test_a_ragged_row_with_quoted_cells(tmp_path: Path) -> None:
+    message = parse_error(tmp_path, 'label,a,b\n"x, y",1,2\n"x, y",1\n').message
+    assert "train.csv: line 3 has 2 cells, the header has 3" in message
+
+
+def test_a_quoted_non_number_names_its_cell(tmp_path: Path) -> None:
+    message = parse_error(tmp_path, 'label,a,b\n"x",1,"2, 3"\n').message
+    assert "line 2, column b: '2, 3' is not a number" in message
+
+
+def test_a_long_quoted_line_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvfile, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(csvfile, "LINE_LIMIT", 1000)
+    long_label = '"' + "word, " * 400 + '"'  # newlines inside quotes do not end it either
+    text = f"label,a\nx,1\ny,2\n{long_label},3\nz,4\n".replace("word, word", "word,\nword")
+    message = parse_error(tmp_path, text).message
+    assert "line 4 is longer than" in message
+
+
+def test_quoted_labels_still_count_against_max_classes(tmp_path: Path) -> None:
+    rows = "".join(f'"class, {i}",1\n' for i in range(40))
+    message = parse_error(tmp_path, "label,a\n" + rows, max_classes=3).message
+    assert "over the limit of 3 classes" in message
