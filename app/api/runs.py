@@ -21,8 +21,9 @@ from app.deps import (
     SettingsDep,
     StreamRoom,
 )
-from app.models import RunCreate, RunPublic, RunsPublic, RunStatus
-from app.runs import service
+from app.models import RunCreate, RunPublic, RunsPublic, RunStatus, WeightsPublic
+from app.models.common import MAX_ID
+from app.runs import service, weights
 from app.runs.sse import STREAMED, EventStream
 from app.runs.stream import RunEvents
 
@@ -96,6 +97,25 @@ def read_run_history_csv(run_id: Id, session: SessionDep, user: CurrentUser) -> 
     return Response(
         service.history_csv(session, user, run_id), media_type="text/csv", headers=headers
     )
+
+
+@router.get(
+    "/{run_id}/weights",
+    response_model=WeightsPublic,
+    responses=described({404: "No run with this id, or no histograms for this epoch"}),
+)
+def read_run_weights(
+    run_id: Id,
+    session: SessionDep,
+    user: CurrentUser,
+    epoch: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="The epoch (1-based); the latest recorded if left out"),
+    ] = None,
+) -> Any:
+    """One epoch's weight and bias histograms of each layer, and the epochs recorded. Not in
+    GET /api/runs/{id} nor the event stream, which every watcher gets (app/runs/weights.py)."""
+    return weights.read_weights(session, user, run_id, epoch)
 
 
 @router.get(

@@ -271,11 +271,13 @@ class Dispatcher:
                 elif kind == "progress":
                     state.set_progress(self.engine, run_id, rest[0])
                 elif kind == "epoch":
-                    epoch, logs, checkpoint = rest
+                    # Weight histograms last; a worker of an older release sends none.
+                    epoch, logs, checkpoint, *weights = rest
                     try:
                         epochs.commit_epoch(
-                            self.engine, self.paths, run_id, epoch, logs, checkpoint, number
-                        )
+                            self.engine, self.paths, run_id, epoch, logs, checkpoint, number,
+                            weights=weights[0] if weights else None,
+                        )  # fmt: skip
                     except Exception as error:  # a full disk: the run stops, saying so
                         self._abandon(attempt, epochs.failure(error))
 

@@ -52,8 +52,17 @@ class LocalSink:
         state.set_progress(self.engine, self.run_id, progress)
         self.changed(self.run_id)
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
-        if not epochs.commit_epoch(self.engine, self.paths, self.run_id, epoch, logs, checkpoint):
+    def epoch(
+        self,
+        epoch: int,
+        logs: dict[str, float],
+        checkpoint: bytes | None,
+        weights: dict[str, Any] | None = None,
+    ) -> None:
+        committed = epochs.commit_epoch(
+            self.engine, self.paths, self.run_id, epoch, logs, checkpoint, weights=weights
+        )
+        if not committed:
             raise EpochRefused(f"run {self.run_id} did not take epoch {epoch}")
         self.changed(self.run_id)
 

@@ -61,10 +61,16 @@ class RaySink:
     def progress(self, progress: dict[str, Any]) -> None:
         self.events.put(("progress", *self.key, progress))
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+    def epoch(
+        self,
+        epoch: int,
+        logs: dict[str, float],
+        checkpoint: bytes | None,
+        weights: dict[str, Any] | None = None,
+    ) -> None:
         # Blocking until the queue has it: epochs arrive in order, and none is lost while
-        # this attempt lives.
-        self.events.put(("epoch", *self.key, epoch, logs, checkpoint))
+        # this attempt lives. The histograms travel in the epoch's message (a few KB).
+        self.events.put(("epoch", *self.key, epoch, logs, checkpoint, weights))
 
 
 def train_attempt(job: Job, arrays: Arrays, events: Queue, control: Any) -> Result:

@@ -1,6 +1,7 @@
 """The callbacks of a run: the Recorder that reports it to its Sink (throttled progress, each
-epoch with its checkpoint, cancellation within one compiled step, NaN losses named by epoch
-and batch), and EarlyStopping and ReduceLROnPlateau whose state a checkpoint keeps."""
+epoch with its checkpoint and weight histograms, cancellation within one compiled step, NaN
+losses named by epoch and batch), and EarlyStopping and ReduceLROnPlateau whose state a
+checkpoint keeps."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from app.ml import checkpoint
+from app.ml import checkpoint, histograms
 from app.ml.job import Sink
 
 PROGRESS_EVERY_S = 0.25  # a few updates a second: never a DB write per batch
@@ -101,13 +102,16 @@ class Recorder(keras.callbacks.Callback):
             )
         values["learning_rate"] = self.learning_rate
         values["epoch_time"] = time.perf_counter() - self.epoch_start
+        # After epoch_time, which is the epoch's own: the histograms' cost shows as the gap
+        # to the next epoch's start (bench/bench_weights.py measures it).
+        weights = histograms.model_histograms(self.model) if histograms.ENABLED else None
         done, state = epoch + 1, None
         last = done == self.epochs or self.model.stop_training  # EarlyStopping went first
         if self.every is None or done % self.every == 0 or last:
             state = checkpoint.to_bytes(self.model, done, self.stateful)
             if self.every is None:
                 self.every = epochs_between(len(state))
-        self.sink.epoch(done, values, state)
+        self.sink.epoch(done, values, state, weights)
 
 
 def _number(value: Any) -> float | None:

@@ -50,7 +50,14 @@ class Sink(Protocol):
     def progress(self, progress: dict[str, Any]) -> None:
         """A few times a second: epoch, batch, loss, eta_s."""
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+    def epoch(
+        self,
+        epoch: int,
+        logs: dict[str, float],
+        checkpoint: bytes | None,
+        weights: dict[str, Any] | None = None,
+    ) -> None:
         """Epoch `epoch` (1-based) ended with `logs`; `checkpoint` is the full state after it
-        (weights, optimizer, callbacks), or None when this epoch is not checkpointed. The
-        sink commits the two as one step: either both count or neither does."""
+        (weights, optimizer, callbacks), or None when this epoch is not checkpointed;
+        `weights` its layers' weight histograms (app/ml/histograms.py), None when not
+        recorded. The sink commits them as one step: either all count or none does."""

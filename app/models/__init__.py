@@ -31,6 +31,7 @@ from app.models.fit import (
     Resources,
 )
 from app.models.leases import Lease
+from app.models.run_weights import LayerWeights, RunWeights, WeightHistogram, WeightsPublic
 from app.models.runs import Run, RunBase, RunCreate, RunMetric, RunPublic, RunsPublic
 from app.models.sweeps import (
     Sweep,
@@ -76,6 +77,7 @@ __all__ = [
     "DatasetsPublic",
     "EarlyStopping",
     "FitSettings",
+    "LayerWeights",
     "Lease",
     "MePublic",
     "MeUpdate",
@@ -88,6 +90,7 @@ __all__ = [
     "RunMetric",
     "RunPublic",
     "RunStatus",
+    "RunWeights",
     "RunsPublic",
     "SignIn",
     "StackBase",
@@ -113,5 +116,7 @@ __all__ = [
     "UserUpdate",
     "UsersPublic",
     "WebSession",
+    "WeightHistogram",
+    "WeightsPublic",
     "utcnow",
 ]

@@ -67,8 +67,10 @@ def commit_epoch(
     logs: dict[str, float],
     checkpoint: bytes | None,
     attempt: int | None = None,
+    weights: dict[str, Any] | None = None,
 ) -> bool:
-    """Epoch `epoch` (1-based) with its checkpoint, as one step: False, with nothing
+    """Epoch `epoch` (1-based) with its checkpoint (and its weight histograms, committed in
+    the epoch's own transaction), as one step: False, with nothing
     committed or overwritten, when the run no longer takes it (ended, deleted, out of order,
     or another attempt's). Raises DiskFull, in words, when the checkpoint does not fit; the
     previous epoch and its checkpoint stay as they were. An epoch without a checkpoint is
@@ -80,7 +82,7 @@ def commit_epoch(
         path.parent.mkdir(parents=True, exist_ok=True)
         with writing(f"the checkpoint of epoch {epoch}", kept=_kept(epoch - 1)):
             write_file(path, checkpoint)
-    if not state.record_epoch(engine, run_id, epoch, logs, attempt=attempt):
+    if not state.record_epoch(engine, run_id, epoch, logs, attempt=attempt, weights=weights):
         # Changed since _takes: the file goes unless the run's own epochs reach it now.
         if checkpoint is not None and _epochs_done(engine, run_id) < epoch:
             path.unlink(missing_ok=True)

@@ -11,11 +11,11 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import true, update
+from sqlalchemy import delete, true, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from app.models import RESUMABLE, Run, RunMetric, RunStatus, utcnow
+from app.models import RESUMABLE, Run, RunMetric, RunStatus, RunWeights, utcnow
 from app.models.common import as_utc
 
 QUEUE_LOOKAHEAD = 1000  # queued runs looked at per claim, oldest first
@@ -134,11 +134,17 @@ def set_progress(engine: Engine, run_id: int, progress: dict[str, Any]) -> None:
 
 
 def record_epoch(
-    engine: Engine, run_id: int, epoch: int, logs: dict[str, float], attempt: int | None = None
+    engine: Engine,
+    run_id: int,
+    epoch: int,
+    logs: dict[str, float],
+    attempt: int | None = None,
+    weights: dict[str, Any] | None = None,
 ) -> bool:
-    """Commit one finished epoch's logs (1-based epoch), all keys in one transaction; only
-    the next epoch of a running run (of attempt `attempt`, when given) counts: False, and
-    nothing recorded, for a run that ended, was deleted, or has this epoch already."""
+    """Commit one finished epoch's logs (1-based epoch), all keys in one transaction, with
+    its weight histograms when given; only the next epoch of a running run (of attempt
+    `attempt`, when given) counts: False, and nothing recorded, for a run that ended, was
+    deleted, or has this epoch already."""
     now = utcnow()
     where = [col(Run.status) == RunStatus.RUNNING, col(Run.epochs_done) == epoch - 1]
     if attempt is not None:
@@ -157,6 +163,8 @@ def record_epoch(
             for key, value in logs.items()
             if math.isfinite(value)
         )
+        if weights is not None:
+            session.add(RunWeights(run_id=run_id, epoch=epoch, histograms=weights))
         session.commit()
     return True
 
@@ -168,6 +176,8 @@ def rewind(engine: Engine, run_id: int, epoch: int) -> None:
         later = select(RunMetric).where(RunMetric.run_id == run_id, RunMetric.step > epoch)
         for row in session.exec(later):
             session.delete(row)
+        weights = col(RunWeights.run_id) == run_id, col(RunWeights.epoch) > epoch
+        session.execute(delete(RunWeights).where(*weights))
         session.execute(
             update(Run)
             .where(col(Run.id) == run_id, col(Run.epochs_done) > epoch)

@@ -1,7 +1,5 @@
-"""Per-epoch weight and bias histograms of a run's layers (issue 16).
-
-Reserved: empty until the change that needs it fills it in (several changes are under way at
-once, and each must find the chain of revisions whole).
+"""runweights: each epoch's weight histograms of a run's layers (issue 16), one row per
+(run, epoch), committed with the epoch's metrics and gone with the run.
 
 Revision ID: 0011
 Revises: 0010
@@ -10,6 +8,9 @@ Create Date: 2026-11-30 04:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = '0011'
 down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
@@ -17,8 +18,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('runweights',
+    sa.Column('run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('epoch', sa.Integer(), nullable=False),
+    sa.Column('histograms', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['run.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id', 'epoch')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('runweights')

@@ -204,7 +204,9 @@ class MemorySink:
     def progress(self, progress: dict[str, Any]) -> None:
         pass
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+    def epoch(
+        self, epoch: int, logs: dict[str, float], checkpoint: bytes | None, weights=None
+    ) -> None:
         self.logs.append(logs)
 
 

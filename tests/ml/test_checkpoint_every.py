@@ -39,7 +39,9 @@ class Sink:
     def progress(self, progress: dict[str, Any]) -> None:
         pass
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+    def epoch(
+        self, epoch: int, logs: dict[str, float], checkpoint: bytes | None, weights=None
+    ) -> None:
         self.epochs.append((epoch, logs, checkpoint))
 
 

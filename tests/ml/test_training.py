@@ -61,7 +61,9 @@ class MemorySink:
     def progress(self, progress: dict[str, Any]) -> None:
         self.progress_reports += 1
 
-    def epoch(self, epoch: int, logs: dict[str, float], checkpoint: bytes | None) -> None:
+    def epoch(
+        self, epoch: int, logs: dict[str, float], checkpoint: bytes | None, weights=None
+    ) -> None:
         if epoch == self.stop_at:
             raise Interrupted
         self.epochs.append((epoch, logs, checkpoint))

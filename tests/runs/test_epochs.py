@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.models import Run, RunStatus
+from app.models import Run, RunStatus, RunWeights
 from app.runs import epochs, state
 from app.storage import DiskFull
 from tests.helpers.faults import FullFile
@@ -147,3 +147,32 @@ def test_a_run_checkpointed_before_per_epoch_names_resumes_from_its_checkpoint_n
     paths.legacy_checkpoint(running).write_bytes(buffer.getvalue())
     assert epochs.resume_point(engine, paths, row(client, running)) == (1, buffer.getvalue())
     assert commit(client, running, 2) and files(client, running) == ["checkpoint-2.npz"]
+
+
+def weights_of(epoch: int) -> dict:
+    return {"layers": [{"index": 1, "name": "dense", "type": "Dense", "weights": [
+        {"name": "bias", "shape": [2], "min": 0.0, "max": float(epoch), "counts": [1, 1],
+         "nonfinite": 0}]}], "layers_left_out": 0}  # fmt: skip
+
+
+def weight_epochs(client, run_id: int) -> list[int]:
+    with Session(client.app.state.engine) as session:
+        rows = session.exec(select(RunWeights).where(RunWeights.run_id == run_id)).all()
+    return sorted(r.epoch for r in rows)
+
+
+def test_weight_histograms_count_with_their_epoch_and_go_back_with_a_rewind(client, running):
+    """Committed in the epoch's own transaction: a refused epoch leaves none, a resume that
+    goes back drops the later ones, and re-training them records each epoch once."""
+    engine, paths = client.app.state.engine, client.app.state.settings.paths
+    assert commit(client, running, 1, weights=weights_of(1))
+    assert not commit(client, running, 1, b"stale", weights=weights_of(9))
+    assert not commit(client, running, 2, b"stale", attempt=7, weights=weights_of(9))
+    assert epochs.commit_epoch(engine, paths, running, 2, LOGS, None, weights=weights_of(2))
+    assert weight_epochs(client, running) == [1, 2]
+    assert epochs.resume_point(engine, paths, row(client, running)) == (1, b"after epoch 1")
+    assert weight_epochs(client, running) == [1]
+    assert commit(client, running, 2, weights=weights_of(2))
+    assert weight_epochs(client, running) == [1, 2]
+    with Session(engine) as session:
+        assert session.get(RunWeights, (running, 1)).histograms == weights_of(1)
