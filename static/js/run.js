@@ -8,6 +8,7 @@ import { LiveChart } from "./run/chart.js";
 import { showChanges, showDiagnosis } from "./run/notes.js";
 import { setBar, showBatch, showEnd, showEpochDone } from "./run/progress.js";
 import { drawTable, showResults } from "./run/tables.js";
+import { WeightsPanel } from "./run/weights.js";
 
 const runId = Number($("run-page").dataset.runId);
 
@@ -49,6 +50,12 @@ function fillMetricSelect() {
 
 $("metric-select").addEventListener("change", drawCharts);
 
+// Each layer's weight histograms, fetched apart from the stream (which stays small).
+const weights = new WeightsPanel(runId, {
+  panel: $("weights-panel"), slider: $("weights-epoch"), label: $("weights-epoch-label"),
+  layers: $("weights-layers"), note: $("weights-note"),
+});
+
 // ---------------------------------------------------------------------------- status, progress
 
 function totalEpochs() {
@@ -77,6 +84,7 @@ function addEpoch(logs) {
   fillMetricSelect();
   drawCharts();
   drawTable(run.epochs);
+  weights.epochArrived();
 }
 
 // ---------------------------------------------------------------------------- the end

@@ -5,6 +5,7 @@ node that goes away mid-run."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sqlite3
@@ -96,6 +97,22 @@ def test_a_run_streams_its_epochs_over_sse_and_completes_on_a_node(server: LiveS
     assert done["test_metrics"]["accuracy"] > 0.2
     model = httpx.get(f"{server.url}/api/runs/{run['id']}/model.keras")
     assert model.status_code == 200 and model.content[:2] == b"PK"  # the .keras zip
+
+
+def test_each_epochs_weight_histograms_come_back_from_the_cluster(server: LiveServer) -> None:
+    """They travel in the epoch's message through the dispatcher's queue: one entry per epoch
+    per layer, each array's bins adding up to its size."""
+    run = submit(server, epochs=2)
+    done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED)
+    assert done["status"] == "completed", done
+    url = f"{server.url}/api/runs/{run['id']}/weights"
+    assert httpx.get(url).json()["epochs"] == [1, 2]
+    for epoch in (1, 2):
+        answer = httpx.get(f"{url}?epoch={epoch}").json()
+        assert [layer["name"] for layer in answer["layers"]] == ["dense", "dense_1"]
+        for layer in answer["layers"]:
+            for weight in layer["weights"]:
+                assert sum(weight["counts"]) == math.prod(weight["shape"]), (epoch, weight)
 
 
 def test_cancel_stops_a_running_run_within_moments(server: LiveServer) -> None:
