@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # One prediction request: images, and pixels in all (from the headers, before decoding).
     max_images_per_request: int = Field(default=256, ge=1)
     max_request_pixels: int = Field(default=50_000_000, ge=1)
+    # Looking inside a model (activations, saliency): layers and feature maps per layer
+    # answered, numbers per 1-D output, and answers kept per run and image (an LRU).
+    inside_max_layers: int = Field(default=64, ge=1, le=1000)
+    inside_max_maps: int = Field(default=64, ge=1, le=1024)
+    inside_max_values: int = Field(default=512, ge=1, le=100_000)
+    inside_cache_size: int = Field(default=128, ge=0)
     # Image decoding runs off the event loop: threads, and how many images may wait (503).
     decode_threads: int = Field(default=2, ge=1)
     decode_queue: int = Field(default=64, ge=1)

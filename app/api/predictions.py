@@ -1,4 +1,5 @@
-"""POST /api/runs/{id}/predict: the tutorial's model.predict + labels[np.argmax(pred)]."""
+"""POST /api/runs/{id}/predict: the tutorial's model.predict + labels[np.argmax(pred)]; and
+looking inside the model: activations, saliency, first-layer filters, confusion-cell examples."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from app.api.params import Id
 from app.api.responses import BODY, described
 from app.deps import CurrentUser, PredictionsDep
+from app.models import User
+from app.predictions import inside
 from app.predictions.inputs import check_invert
-from app.predictions.service import Image
+from app.predictions.service import Image, Predictions
 
 router = APIRouter(tags=["predictions"])
 
@@ -50,3 +53,101 @@ async def create_prediction(
     images = [Image(upload.filename, await upload.read()) for upload in uploads]
     answers = await predictions.predict(user, run_id, images, k=k, invert=invert)
     return {"run_id": run_id, "predictions": answers}
+
+
+# Looking inside the model (app/predictions/inside.py): the same image contract as predict.
+INSIDE_ERRORS = described(
+    {
+        404: "No run with this id",
+        409: "The run has no model that takes images and gives classes",
+        413: "Over MAX_IMAGE_BYTES or MAX_IMAGE_PIXELS",
+        415: "Not an image Layerstack decodes",
+        500: "The inference process failed on this model",
+        503: "The inference process is off or restarting, or the decode queue is full",
+    }
+)
+RUN_ERRORS = described(
+    {
+        404: "No run with this id",
+        409: "The run has no model that takes images and gives classes (or, for examples, "
+        "no test split left)",
+        500: "The inference process failed on this model",
+        503: "The inference process is off or restarting",
+    }
+)
+NO_IMAGE = (
+    "Send an image in the multipart field `file`: PNG, JPEG, BMP, GIF or WebP (the image "
+    "a prediction takes)."
+)
+OneImage = Annotated[UploadFile | None, File(description="One image")]
+Invert = Annotated[str, Query(description="auto, true or false")]
+
+
+async def _one_image(predictions: Predictions, user: User, run_id: int, file: UploadFile | None,
+                     invert: str) -> Image:  # fmt: skip
+    predictions.ready(user, run_id)  # 404/409 before reading any upload
+    if file is None:
+        raise HTTPException(422, NO_IMAGE)
+    check_invert(invert)
+    return Image(file.filename, await file.read())
+
+
+@router.post("/runs/{run_id}/activations", responses=BODY | INSIDE_ERRORS)
+async def create_activations(
+    run_id: Id,
+    predictions: PredictionsDep,
+    user: CurrentUser,
+    file: OneImage = None,
+    invert: Invert = "auto",
+) -> dict[str, Any]:
+    """Every layer's output for the image: Conv/Pool feature maps as one PNG grid per layer
+    (scaled together to 0-255), 1-D outputs as numbers; name, class and output shape each."""
+    image = await _one_image(predictions, user, run_id, file, invert)
+    return await inside.activations(predictions, user, run_id, image, invert)
+
+
+@router.post("/runs/{run_id}/saliency", responses=BODY | INSIDE_ERRORS)
+async def create_saliency(
+    run_id: Id,
+    predictions: PredictionsDep,
+    user: CurrentUser,
+    file: OneImage = None,
+    invert: Invert = "auto",
+    class_index: Annotated[
+        int | None,
+        Query(ge=0, le=100_000, description="The class to explain (default: the predicted one)"),
+    ] = None,
+) -> dict[str, Any]:
+    """Why this label: Grad-CAM on the last 2-D convolution, input gradients without one; a
+    map of values 0..1 at the image's height and width, with the model's input to overlay."""
+    image = await _one_image(predictions, user, run_id, file, invert)
+    return await inside.saliency(predictions, user, run_id, image, invert, class_index)
+
+
+@router.get("/runs/{run_id}/filters", responses=RUN_ERRORS)
+async def read_filters(
+    run_id: Id, predictions: PredictionsDep, user: CurrentUser
+) -> dict[str, Any]:
+    """The first Conv2D/Conv1D layer's kernels as small images (0-255 arrays, scaled together);
+    `layer` is null when the stack has no convolution."""
+    return await inside.filters(predictions, user, run_id)
+
+
+@router.get(
+    "/runs/{run_id}/examples",
+    responses=RUN_ERRORS | described({422: "A class index out of the run's range"}),
+)
+async def read_examples(
+    run_id: Id,
+    predictions: PredictionsDep,
+    user: CurrentUser,
+    true: Annotated[int | None, Query(ge=0, le=100_000, description="The true class index")] = None,
+    predicted: Annotated[
+        int | None, Query(ge=0, le=100_000, description="The predicted class index")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 24,
+) -> dict[str, Any]:
+    """The run's test samples with that true and predicted class (either alone: any of the
+    other; neither: every mistake), the most confident first, with their probabilities."""
+    return await inside.examples(predictions, user, run_id, true, predicted, offset, limit)

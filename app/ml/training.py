@@ -17,7 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from app.ml import checkpoint
+from app.ml import checkpoint, confusion
 from app.ml.callbacks import EarlyStopping, Recorder, ReduceLROnPlateau
 from app.ml.compiler import build_model, compile_kwargs
 from app.ml.data import EpochBatches, hold_out, prepare
@@ -74,19 +74,9 @@ def _evaluate(
     metrics = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     out: dict[str, Any] = {"test_metrics": {k: float(v) for k, v in metrics.items()}}
     classes = len(prep["class_names"])
-    scores = model.predict(x, batch_size=max(batch_size, 256), verbose=0)
-    if prep["labels"] == "binary":
-        predicted = (scores[:, 0] > (0.0 if _from_logits(model) else 0.5)).astype(int)
-        truth = y[:, 0].astype(int)
-    elif prep["labels"] == "value":
-        predicted = np.clip(np.rint(scores[:, 0]), 0, classes - 1).astype(int)
-        truth = y[:, 0].astype(int)
-    else:
-        predicted = scores.argmax(axis=1)
-        truth = y.argmax(axis=1) if y.ndim == 2 else y
-    confusion = np.zeros((classes, classes), dtype=int)
-    np.add.at(confusion, (truth, predicted), 1)
-    out["confusion"] = confusion.tolist()
+    scores = model.predict(x, batch_size=confusion.predict_batch(batch_size), verbose=0)
+    truth, predicted = confusion.classes(scores, y, prep["labels"], classes, _from_logits(model))
+    out["confusion"] = confusion.matrix(truth, predicted, classes)
     return out
 
 

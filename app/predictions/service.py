@@ -16,6 +16,7 @@ from app.config import Settings
 from app.datasets.base import DatasetError
 from app.errors import Conflict, Failed, NotFound, TooLarge, Unavailable
 from app.models import Run, RunStatus, User
+from app.predictions.answers import Answers
 from app.predictions.decoding import DecodePool, declared_pixels
 from app.predictions.inputs import NoImageInput, image_geometry, to_model_input
 from app.predictions.labels import probabilities, ranked
@@ -51,6 +52,7 @@ class Predictions:
         self.settings, self.engine, self.predictor = settings, engine, predictor
         self.ready_runs: OrderedDict[int, Ready] = OrderedDict()
         self.decoding = DecodePool(settings.decode_threads, settings.decode_queue)
+        self.answers = Answers(settings.inside_cache_size)  # app/predictions/inside.py
 
     def ready(self, user: User, run_id: int) -> Ready:
         """What predicting with the run needs; 404 for a run the user may not see."""
@@ -95,6 +97,7 @@ class Predictions:
     def forget(self, run_id: int) -> None:
         """A run was deleted: drop what was kept for it, here and in the inference process."""
         self.ready_runs.pop(run_id, None)
+        self.answers.forget(run_id)
         if self.predictor is not None:
             self.predictor.evict(run_id)
 
@@ -103,8 +106,8 @@ class Predictions:
     ) -> list[dict[str, Any]]:
         """Per image: the label, top k with probabilities, and how the image was prepared."""
         run = self.ready(user, run_id)
-        await self._check_budget(images)
-        prepared = [await self._prepare(image, run, invert) for image in images]
+        await self.check_budget(images)
+        prepared = [await self.prepare(image, run, invert) for image in images]
         if self.predictor is None:
             raise Unavailable("Predictions are off on this server (PREDICTORS=0).")
         batch = np.stack([x for x, _ in prepared])
@@ -120,7 +123,7 @@ class Predictions:
             for image, p, (_, report) in zip(images, probs, prepared, strict=True)
         ]
 
-    async def _check_budget(self, images: list[Image]) -> None:
+    async def check_budget(self, images: list[Image]) -> None:
         """Counts and declared sizes, from headers, before any pixel is decoded."""
         most = self.settings.max_images_per_request
         if len(images) > most:
@@ -146,7 +149,7 @@ class Predictions:
                 f"small images anyway) or send fewer at a time."
             )
 
-    async def _prepare(self, image: Image, run: Ready, invert: str) -> tuple[np.ndarray, dict]:
+    async def prepare(self, image: Image, run: Ready, invert: str) -> tuple[np.ndarray, dict]:
         name = image.filename or "image"
         if not image.data:
             raise DatasetError(f"{name!r} is empty (0 bytes).", field="file")
