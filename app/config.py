@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, ge=1)  # predictions too
     # Dataset imports and .npz exports running at once; the next waits 2 s, then 503.
     max_imports: int = Field(default=2, ge=1)
+    # A deployment export (SavedModel, TFLite, ONNX) converting in its own process is
+    # stopped after this long (503); one holds a MAX_IMPORTS slot while it converts.
+    export_timeout_s: float = Field(default=300.0, gt=0)
     # Runs: epochs one run may ask for, and runs waiting in the queue server-wide (429).
     max_epochs: int = Field(default=1000, ge=1)
     max_queued_runs: int = Field(default=1000, ge=1)
