@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     # worker committed, when the hub woke, when it had read it), for bench/bench_streams.py.
     events_trace: Path | None = None
 
+    # Tutorial datasets (POST /api/datasets/catalog): where their files come from instead of
+    # their canonical addresses, for offline or classroom use: an http(s) URL prefix, or a
+    # folder, holding the same file names (mnist.npz, train-images-idx3-ubyte.gz, ...).
+    datasets_mirror: str | None = None
+    # Tests only: a JSON file of extra catalog entries (served only from the mirror, with
+    # their own SHA-256 values); it cannot replace an entry of the real catalog.
+    datasets_extra_catalog: Path | None = None
+
     # Per-user quotas (an admin can override them per user).
     quota_active_runs: int = Field(default=5, ge=0)  # queued + running
     quota_storage_bytes: int = Field(default=5 * 1024**3, ge=0)  # datasets + run files

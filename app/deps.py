@@ -18,6 +18,7 @@ from app.accounts.cache import signed_in
 from app.accounts.throttle import Throttle
 from app.accounts.tokens import digest
 from app.config import Settings
+from app.datasets.catalog_jobs import CatalogJobs
 from app.errors import NotSignedIn
 from app.executors.leader import Leader
 from app.models import User
@@ -65,6 +66,11 @@ def get_predictions(request: Request) -> Predictions:
 def get_import_slots(request: Request) -> Slots:
     slots: Slots = request.app.state.import_slots
     return slots
+
+
+def get_catalog_jobs(request: Request) -> CatalogJobs:
+    jobs: CatalogJobs = request.app.state.catalog_jobs
+    return jobs
 
 
 SESSION_COOKIE = "layerstack_session"
@@ -145,6 +151,7 @@ ExecutorDep = Annotated[Leader, Depends(get_executor)]
 HubDep = Annotated[EventHub, Depends(get_hub)]
 PredictionsDep = Annotated[Predictions, Depends(get_predictions)]
 ImportSlotsDep = Annotated[Slots, Depends(get_import_slots)]
+CatalogJobsDep = Annotated[CatalogJobs, Depends(get_catalog_jobs)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 StreamRoom = Annotated[Streams, Depends(stream_room)]

@@ -33,6 +33,7 @@ from app.api import (
 from app.api import session as session_routes
 from app.api.responses import DISK_FULL, described
 from app.config import Settings, get_settings
+from app.datasets.catalog_jobs import CatalogJobs
 from app.datasets.store import clean_leftovers, ensure_builtin
 from app.db import make_engine, migrate
 from app.deps import get_current_user
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_user = settings.max_streams_per_user if settings.accounts else None
         app.state.streams = Streams(settings.max_streams, per_user)
         app.state.import_slots = Slots(settings.max_imports, "MAX_IMPORTS")
+        app.state.catalog_jobs = CatalogJobs(engine, settings, app.state.import_slots)
         # One web process of all those on this database runs the executor (app/executors/
         # leader.py). A Ray dispatcher's runs may be another live server's; a dead
         # dispatcher's are interrupted by the one that takes its lease.
@@ -162,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.predictions = Predictions(settings, engine, predictor)
         yield
         await app.state.hub.stop()
+        app.state.catalog_jobs.stop()
         app.state.executor.stop()
         if predictor is not None:
             predictor.stop()

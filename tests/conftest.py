@@ -22,6 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Django's test runner adds "testserver" to ALLOWED_HOSTS). A Settings(allowed_hosts=...)
 # given in a test replaces it.
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+# Nothing downloads from the internet in tests: the tutorial catalog reads a mirror folder
+# that does not exist (503) unless a test names its own mirror (tests/helpers/catalog_files.py).
+os.environ.setdefault("DATASETS_MIRROR", "/nonexistent/layerstack-tests-have-no-network")
 # Before any test module imports a helper: the helpers' asserts (submit, wait_for,
 # assert_same_as_keras...) then explain a failure as a test's own asserts do.
 pytest.register_assert_rewrite("tests.helpers")

@@ -1,4 +1,5 @@
-"""Datasets: the built-in digits and uploads (zip of class folders, IDX, CSV, NPZ)."""
+"""Datasets: the built-in digits, uploads (zip of class folders, IDX, CSV, NPZ), and the
+tutorial catalog (MNIST, Fashion-MNIST, CIFAR-10 added with one request)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ from fastapi.responses import StreamingResponse
 
 from app.api.params import Id, Limit, Offset
 from app.api.responses import BODY, described, file
-from app.datasets import service
+from app.datasets import catalog_service, service
 from app.datasets.options import parse_options
-from app.deps import CurrentUser, ImportSlotsDep, PathsDep, SessionDep, SettingsDep
+from app.deps import (
+    CatalogJobsDep,
+    CurrentUser,
+    ImportSlotsDep,
+    PathsDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.models import UPLOAD_FORMATS, DatasetPublic, DatasetsPublic
+from app.models.datasets import CatalogAdd, CatalogItemPublic, CatalogPublic
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 NOT_FOUND = described({404: "No dataset with this id"})
@@ -79,6 +88,50 @@ def create_dataset(
             options=options,
             test_fraction=test_fraction,
         )
+
+
+@router.get("/catalog", response_model=CatalogPublic)
+def read_catalog(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, jobs: CatalogJobsDep
+) -> Any:
+    """The tutorial datasets (MNIST, Fashion-MNIST, CIFAR-10): for each, whether you have it,
+    or how far adding it has got (stage, bytes downloaded of the total), or why it failed."""
+    return catalog_service.read_catalog(session, settings, jobs, user)
+
+
+@router.post(
+    "/catalog",
+    response_model=CatalogItemPublic,
+    responses=BODY
+    | described(
+        {
+            202: "Being added: poll GET /api/datasets/catalog for its stage and bytes",
+            409: "Over your dataset quota (AUTH=accounts)",
+            413: "Over your storage quota, or over MAX_DATASET_BYTES / MAX_DATASET_IMAGES",
+            502: "The source sent a bad file (truncated, altered: its SHA-256 is not the one in "
+            "the catalog) or answered an HTTP error; nothing was kept",
+            503: "The source (or DATASETS_MIRROR) cannot be reached; the answer names "
+            "DATASETS_MIRROR",
+            507: "The server's disk is full: nothing of the dataset was kept",
+        }
+    ),
+)
+def create_catalog_dataset(
+    body: CatalogAdd,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    jobs: CatalogJobsDep,
+) -> Any:
+    """Add a tutorial dataset as Keras's load_data() has it (its own train/test split and
+    class names), downloaded and checked against its SHA-256; 202 while it is being added,
+    200 once you have it. Sending it again never downloads twice."""
+    item = catalog_service.add_from_catalog(
+        session, settings, jobs, user, body.name, wait=body.wait
+    )
+    response.status_code = 200 if item.state == "present" else 202
+    return item
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic, responses=NOT_FOUND)

@@ -46,6 +46,7 @@ class Incoming:
     test_fraction: float | None = None
     builtin: str | None = None
     owner_id: int | None = None  # None only for built-in data
+    catalog_name: str | None = None  # added from the tutorial catalog
 
 
 def _check_classes(parsed: Parsed, counts: list[int]) -> None:
@@ -86,6 +87,7 @@ def register(
         format=incoming.format,
         source=incoming.source[:500],
         builtin=incoming.builtin,
+        catalog_name=incoming.catalog_name,
         num_train=counts["train"],
         num_test=counts.get("test", 0),
         class_names=parsed.class_names,
