@@ -118,3 +118,17 @@ def test_a_summary_against_another_users_dataset_is_404(world):
     assert client.post(url, json=mlp([8, 8]), headers=alice.headers).status_code == 200
     answer = client.post(url, json=mlp([8, 8]), headers=bob.headers)
     assert answer.status_code == 404, answer.text
+
+
+def test_an_architecture_built_against_another_users_dataset_is_404(world):
+    """POST and PUT /api/architectures name the dataset in their body, not their path."""
+    client, _, alice, bob, owned = world
+    body = {**mlp([4, 4]), "dataset_id": owned["dataset_id"]}
+    mine = client.post("/api/architectures", json=body, headers=alice.headers)
+    assert mine.status_code == 201 and mine.json()["dataset_id"] == owned["dataset_id"]
+    assert client.post("/api/architectures", json=body, headers=bob.headers).status_code == 404
+    his = client.post("/api/architectures", json=mlp([4, 4]), headers=bob.headers).json()
+    answer = client.put(f"/api/architectures/{his['id']}", json=body, headers=bob.headers)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["detail"] == f"No dataset with id {owned['dataset_id']}."
+    assert client.get(f"/api/architectures/{his['id']}", headers=bob.headers).json()["version"] == 1

@@ -209,3 +209,36 @@ def test_phone_reaches_the_summary_in_one_tap(page: Page) -> None:
 def test_no_phone_bar_on_a_wide_screen(page: Page) -> None:
     open_builder(page)
     expect(page.get_by_test_id("phone-bar")).to_be_hidden()
+
+
+def test_undo_and_redo_are_announced_to_screen_readers(page: Page) -> None:
+    open_builder(page)
+    status = page.get_by_test_id("history-status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_attribute("role", "status")
+    for layer_type in ("Flatten", "Dense", "Dense"):
+        page.get_by_test_id(f"palette-{layer_type}").click()
+    expect(layer_titles(page)).to_have_text(["Flatten", "Dense", "Dense"])
+    set_args(page, 1, units="7")
+    expect(page.get_by_test_id("layer-1")).to_contain_text("units=7")
+
+    page.locator("#stack-title").click()
+    page.keyboard.press("Control+z")
+    expect(status).to_have_text("Undone: changed units of Dense (layer 2)")
+    page.get_by_test_id("undo").click()
+    expect(status).to_have_text("Undone: added Dense (layer 3)")
+    page.get_by_test_id("redo").click()
+    expect(status).to_have_text("Redone: added Dense (layer 3)")
+
+    page.get_by_test_id("layer-1").get_by_role("button", name="Move up").click()
+    expect(layer_titles(page)).to_have_text(["Dense", "Flatten", "Dense"])
+    page.get_by_test_id("layer-2").get_by_role("button", name="Remove").click()
+    expect(layer_titles(page)).to_have_text(["Dense", "Flatten"])
+    page.get_by_test_id("undo").click()
+    expect(status).to_have_text("Undone: removed Dense (layer 3)")
+    page.get_by_test_id("undo").click()
+    expect(status).to_have_text("Undone: moved Dense to layer 1")
+    page.get_by_test_id("input-shape").fill("64")
+    page.locator("#stack-title").click()
+    page.keyboard.press("Control+z")
+    expect(status).to_have_text("Undone: changed the input shape to 64")

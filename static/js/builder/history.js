@@ -2,9 +2,12 @@
 // the compile settings, the name), bounded. Every change already ends in changed() or
 // renderAll(), so the history records what the state became there instead of each edit
 // saying how to undo itself. Typing into one field is one step, not one per keystroke, and
-// Ctrl+Z inside a text field stays the field's own undo.
+// Ctrl+Z inside a text field stays the field's own undo. Each step is described in words
+// when it is made (describe.js), and undo and redo say it in a polite live region, so a
+// screen reader hears "Undone: removed Dense (layer 3)".
 
 import { $ } from "../common.js";
+import { describeStep } from "./describe.js";
 import { adopt, draftOf } from "./payload.js";
 import { renderAll, state } from "./state.js";
 
@@ -13,14 +16,14 @@ const TYPING_MS = 1000; // keystrokes in one field this close together are one s
 
 const past = [];
 const future = [];
-let current = null; // {stack, selected}: what the page shows now
+let current = null; // {stack, selected, label}: what the page shows now, and how it got there
 let typing = { field: null, at: 0 };
 let typedInto = null; // the text field whose input event is being handled, if any
 
 const selectedIndex = () => state.layers.findIndex((layer) => layer.uid === state.selected);
 
 function entry() {
-  return { stack: JSON.stringify(draftOf()), selected: selectedIndex() };
+  return { stack: JSON.stringify(draftOf()), selected: selectedIndex(), label: null };
 }
 
 // Forget everything: a stack was opened (or the page loaded) and this is where it starts.
@@ -29,6 +32,7 @@ export function resetHistory() {
   future.length = 0;
   current = entry();
   typing = { field: null, at: 0 };
+  $("history-status").textContent = "";
   renderHistoryButtons();
 }
 
@@ -49,17 +53,28 @@ export function recordHistory() {
     past.push(current);
     if (past.length > LIMIT) past.shift();
   }
+  next.label = describeStep(past[past.length - 1].stack, next.stack);
   future.length = 0;
   current = next;
   renderHistoryButtons();
 }
 
 export function undo() {
+  if (past.length) announce(`Undone: ${current.label}`);
   move(past, future);
 }
 
 export function redo() {
+  if (future.length) announce(`Redone: ${future[future.length - 1].label}`);
   move(future, past);
+}
+
+// A screen reader says it once the page is quiet (role=status, aria-live=polite). Emptied
+// first, so that undoing two steps that read the same is heard twice.
+function announce(text) {
+  const region = $("history-status");
+  region.textContent = "";
+  requestAnimationFrame(() => { region.textContent = text; });
 }
 
 function move(from, to) {
