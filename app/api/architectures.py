@@ -8,10 +8,15 @@ from app.api.params import Id, Limit, Offset, expected_versions
 from app.api.responses import BODY, described
 from app.architectures import service
 from app.deps import CurrentUser, SessionDep, SettingsDep
-from app.models import ArchitecturePublic, ArchitecturesPublic, StackIn, SummaryPublic
+from app.models import ArchitecturePublic, ArchitecturesPublic, SummaryPublic
+from app.models.architectures import ArchitectureIn
 
 router = APIRouter(prefix="/architectures", tags=["architectures"])
 NOT_FOUND = described({404: "No architecture with this id"})
+NO_DATASET = described({404: "No dataset with the body's dataset_id (yours or built in)"})
+BOTH_NOT_FOUND = described(
+    {404: "No architecture with this id, or no dataset with the body's dataset_id"}
+)
 STALE = described(
     {412: "If-Match names another version: the answer says the current one (also its ETag)"}
 )
@@ -32,11 +37,11 @@ def read_architectures(
     return service.list_architectures(session, user, offset=offset, limit=limit)
 
 
-@router.post("", response_model=ArchitecturePublic, status_code=201, responses=BODY)
+@router.post("", response_model=ArchitecturePublic, status_code=201, responses=BODY | NO_DATASET)
 def create_architecture(
-    stack: StackIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    stack: ArchitectureIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Any:
-    """Check a stack against the catalog and save it."""
+    """Check a stack against the catalog and save it (with the dataset it is built against)."""
     return service.create_architecture(session, settings, user, stack)
 
 
@@ -51,11 +56,13 @@ def read_architecture(
 
 
 @router.put(
-    "/{architecture_id}", response_model=ArchitecturePublic, responses=NOT_FOUND | STALE | BODY
+    "/{architecture_id}",
+    response_model=ArchitecturePublic,
+    responses=BOTH_NOT_FOUND | STALE | BODY,
 )
 def update_architecture(
     architecture_id: Id,
-    stack: StackIn,
+    stack: ArchitectureIn,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,

@@ -13,11 +13,13 @@ from app.accounts.ownership import can_see, visible
 from app.catalog import Invalid
 from app.catalog.problems import invalid, prefixed
 from app.config import Settings
+from app.datasets.service import get_dataset
 from app.errors import NotFound, PreconditionFailed
 from app.interop.keras_json import KerasJsonError, import_keras_json
 from app.interop.python_export import export_python
 from app.interop.python_import import ImportProblem, import_python
 from app.models import Architecture, ArchitecturesPublic, Dataset, StackIn, User, utcnow
+from app.models.architectures import ArchitectureIn
 from app.predictions.service import Predictions
 from app.runs.plan import dataset_warnings
 from app.stacks import check_and_summarize, check_stack
@@ -49,6 +51,14 @@ def _checked(stack: StackIn, settings: Settings) -> dict[str, Any]:
     return {"name": stack.name, **checked.as_json()}
 
 
+def _dataset_id(session: Session, user: User, stack: ArchitectureIn) -> int | None:
+    """The dataset the stack is built against, once it is one the user may read (another
+    user's is a 404, as everywhere)."""
+    if stack.dataset_id is None:
+        return None
+    return get_dataset(session, user, stack.dataset_id).id
+
+
 def _save(session: Session, architecture: Architecture) -> Architecture:
     session.add(architecture)
     session.commit()
@@ -57,10 +67,11 @@ def _save(session: Session, architecture: Architecture) -> Architecture:
 
 
 def create_architecture(
-    session: Session, settings: Settings, user: User, stack: StackIn
+    session: Session, settings: Settings, user: User, stack: ArchitectureIn
 ) -> Architecture:
     """Check a stack against the catalog and save it as the user's."""
-    return _save(session, Architecture(**_checked(stack, settings), owner_id=user.id))
+    checked, dataset_id = _checked(stack, settings), _dataset_id(session, user, stack)
+    return _save(session, Architecture(**checked, dataset_id=dataset_id, owner_id=user.id))
 
 
 def update_architecture(
@@ -68,14 +79,15 @@ def update_architecture(
     settings: Settings,
     user: User,
     architecture_id: int,
-    stack: StackIn,
+    stack: ArchitectureIn,
     *,
     versions: list[int] | None = None,
 ) -> Architecture:
-    """Replace a saved architecture if it is still at one of `versions` (None: any);
-    nothing changes unless the new stack is valid."""
+    """Replace a saved architecture (its dataset too) if it is still at one of `versions`
+    (None: any); nothing changes unless the new stack is valid."""
     architecture = get_architecture(session, user, architecture_id)
-    values = {**_checked(stack, settings), "updated_at": utcnow()}
+    dataset_id = _dataset_id(session, user, stack)
+    values = {**_checked(stack, settings), "dataset_id": dataset_id, "updated_at": utcnow()}
     # Check and bump in one UPDATE: of two saves that loaded the same version, one wins.
     changed = update_if_at(session, Architecture, architecture_id, versions, values)
     architecture = get_architecture(session, user, architecture_id)  # 404 if deleted meanwhile

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.common import BigInt, UTCDateTime, utcnow
+from app.models.common import MAX_ID, BigInt, UTCDateTime, utcnow
 
 SEED_CNN: dict[str, Any] = {
     "name": "Tutorial CNN",
@@ -49,10 +49,26 @@ class StackIn(StackBase):
     )
 
 
+class ArchitectureIn(StackIn):
+    """A stack to save, with the dataset it is built against (the builder's choice)."""
+
+    dataset_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The dataset the stack is built against, if any: the builder checks "
+        "shapes and units against it, the train page preselects it. Yours or a built-in one.",
+    )
+
+
 class Architecture(StackBase, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInt)
     # Who may see and change it (another user gets 404); null only for built-in data.
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True, sa_type=BigInt)
+    # The dataset it is built against; deleting the dataset forgets it, not the stack.
+    dataset_id: int | None = Field(
+        default=None, foreign_key="dataset.id", ondelete="SET NULL", index=True, sa_type=BigInt
+    )
     input_shape: list[int | None] | None = Field(default=None, sa_column=Column(JSON))
     layers: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     compile: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -67,6 +83,7 @@ class ArchitecturePublic(StackBase):
     id: int
     version: int
     owner_id: int | None
+    dataset_id: int | None = None
     input_shape: list[int | None] | None
     layers: list[dict[str, Any]]
     compile: dict[str, Any]

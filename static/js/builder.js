@@ -76,7 +76,7 @@ function wireEvents() {
   $("dataset").addEventListener("change", (event) => {
     onDatasetChange(event);
     renderSaved(); // "Train this" takes the dataset along
-    scheduleSummary();
+    changed(); // saved with the stack: unsaved until Save, and a step to undo
   });
   $("paste-code").addEventListener("click", openImport);
   $("import-run").addEventListener("click", runImport);

@@ -28,8 +28,18 @@ function describeDataset(d) {
 // Options read "name (#id)"; when the wanted id is not among them, the first one is chosen.
 const byName = (item) => `${item.name} (#${item.id})`;
 
+const chosenArchitecture = () => lists.architectures.find((a) => String(a.id) === $("architecture").value);
+
+// Another architecture brings the dataset it was built against, when it names one.
+function onArchitectureChange() {
+  const arch = chosenArchitecture();
+  const id = arch && arch.dataset_id ? String(arch.dataset_id) : null;
+  if (id && lists.datasets.some((d) => String(d.id) === id)) $("dataset").value = id;
+  showAbout();
+}
+
 function showAbout() {
-  const arch = lists.architectures.find((a) => String(a.id) === $("architecture").value);
+  const arch = chosenArchitecture();
   const data = lists.datasets.find((d) => String(d.id) === $("dataset").value);
   $("architecture-about").replaceChildren(arch
     ? el("span", {}, `${describeArchitecture(arch)} · `,
@@ -82,7 +92,11 @@ async function loadChoices() {
   lists.architectures = architectures.data;
   lists.datasets = datasets.data;
   fillSelect($("architecture"), lists.architectures, { text: byName, chosen: wanted });
-  fillSelect($("dataset"), lists.datasets, { text: byName, chosen: $("dataset").dataset.wanted });
+  // The dataset the URL names (the builder's "Train this"), else the one the architecture
+  // was built against.
+  const arch = chosenArchitecture();
+  const dataset = $("dataset").dataset.wanted || (arch && arch.dataset_id ? String(arch.dataset_id) : undefined);
+  fillSelect($("dataset"), lists.datasets, { text: byName, chosen: dataset });
   if (wanted && $("architecture").value !== wanted) {
     showProblems([{ msg: `There is no saved architecture #${wanted} (deleted?). Pick another one.` }]);
   }
@@ -100,7 +114,7 @@ function prefillFromUrl() {
 }
 
 prefillFromUrl();
-$("architecture").addEventListener("change", showAbout);
+$("architecture").addEventListener("change", onArchitectureChange);
 $("dataset").addEventListener("change", showAbout);
 $("early_stopping").addEventListener("change", () => {
   $("early-stopping-fields").hidden = !$("early_stopping").checked;

@@ -1,6 +1,7 @@
-// The dataset the builder checks against (GET /api/datasets), remembered in this browser:
-// the live summary asks POST /api/summary?dataset_id= (input shape, units against classes,
-// as warnings with fixes), and the templates and a new stack take its shape and classes.
+// The dataset the builder checks against (GET /api/datasets): saved with the architecture
+// (its dataset_id), and remembered in this browser for new stacks. The live summary asks
+// POST /api/summary?dataset_id= (input shape, units against classes, as warnings with
+// fixes), and the templates and a new stack take its shape and classes.
 
 import { $, api, fillSelect, flash } from "../common.js";
 import { state } from "./state.js";
@@ -32,6 +33,15 @@ function pick(value) {
       "output units are checked against them as you build; templates take this shape."
     : "Pick one to check shapes and output units against it as you build.";
   templateLabels();
+}
+
+// An opened, restored or undone stack brings its own dataset (null: none); one that is gone
+// since (or not listed) leaves none chosen.
+export function chooseDataset(id) {
+  const select = $("dataset");
+  const value = id === null || id === undefined ? "" : String(id);
+  select.value = [...select.options].some((o) => o.value === value) ? value : "";
+  pick(select.value);
 }
 
 export function onDatasetChange(event) {

@@ -1,6 +1,8 @@
 // The stack as the API sees it (what Save and the summary send), as a draft stores it, and
-// the way back: adopting a saved, drafted or template stack as the page's state.
+// the way back: adopting a saved, drafted or template stack as the page's state. The dataset
+// it is built against goes with it (Save sends dataset_id; a draft and undo keep datasetId).
 
+import { chooseDataset } from "./dataset.js";
 import { DEFAULT_COMPILE, clone, makeLayer, state } from "./state.js";
 import { parseInputShape } from "./values.js";
 
@@ -13,10 +15,17 @@ export function payload() {
   return { name, input_shape: parseInputShape(inputShapeText), layers: apiLayers(), compile };
 }
 
+// What Save sends: the stack and the dataset it is built against.
+export function savedPayload() {
+  return { ...payload(), dataset_id: datasetId() };
+}
+
+const datasetId = () => (state.dataset ? state.dataset.id : null);
+
 // What a draft stores and what "unsaved" compares: the form as typed, not yet judged.
 export function draftOf() {
   const { name, inputShapeText, compile } = state;
-  return clone({ name, inputShapeText, layers: apiLayers(), compile });
+  return clone({ name, inputShapeText, layers: apiLayers(), compile, datasetId: datasetId() });
 }
 
 export function snapshot() {
@@ -32,9 +41,15 @@ export function adopt(stack) {
   state.selected = null;
   state.rows = new Map();
   state.notes = { layers: new Map(), fields: new Map() };
+  // A template or a new stack names none: the dataset chosen stays.
+  if ("datasetId" in stack) chooseDataset(stack.datasetId);
 }
 
 export function fromApi(arch) {
   const dims = arch.input_shape || [];
-  return { ...arch, inputShapeText: dims.map((d) => (d === null ? "None" : d)).join(",") };
+  return {
+    ...arch,
+    inputShapeText: dims.map((d) => (d === null ? "None" : d)).join(","),
+    datasetId: arch.dataset_id ?? null,
+  };
 }

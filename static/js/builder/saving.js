@@ -5,7 +5,7 @@ import { $, api, el, flash } from "../common.js";
 import { hideConflict, showConflict } from "./conflict.js";
 import { draftKey, dropDraft } from "./drafts.js";
 import { setNotes } from "./notes.js";
-import { adopt, fromApi, payload, snapshot } from "./payload.js";
+import { adopt, fromApi, savedPayload, snapshot } from "./payload.js";
 import { renderStack } from "./stack.js";
 import { indexOf, renderAll, starterShape, state } from "./state.js";
 
@@ -17,7 +17,7 @@ export const overwriteWithMine = () => saveStack({ overwrite: true });
 async function saveStack({ overwrite }) {
   $("save").disabled = true;
   try {
-    const body = payload();
+    const body = savedPayload();
     const ifMatch = overwrite || state.version === null ? {} : { "If-Match": `"${state.version}"` };
     const saved = state.id === null
       ? await api.post("/api/architectures", body)
@@ -59,7 +59,7 @@ function showSaveError(error, what) {
 
 export async function duplicateArchitecture() {
   try {
-    const copy = await api.post("/api/architectures", { ...payload(), name: `${state.name} (copy)` });
+    const copy = await api.post("/api/architectures", { ...savedPayload(), name: `${state.name} (copy)` });
     location.href = `/builder?architecture=${copy.id}`;
   } catch (error) {
     showSaveError(error, "Not duplicated");

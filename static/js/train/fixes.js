@@ -8,7 +8,7 @@ import { api, el } from "../common.js";
 // The architecture as PUT takes it, with the fix applied; null for a fix this page cannot make.
 function applied(arch, fix) {
   const next = {
-    name: arch.name, input_shape: arch.input_shape,
+    name: arch.name, input_shape: arch.input_shape, dataset_id: arch.dataset_id ?? null,
     layers: structuredClone(arch.layers), compile: structuredClone(arch.compile || {}),
   };
   const layer = Number.isInteger(fix.index) ? next.layers[fix.index] : null;
