@@ -22,7 +22,8 @@ const run = {
 
 // ---------------------------------------------------------------------------- charts
 
-const lossChart = new LiveChart($("loss-chart"));
+// Inside an epoch the loss chart draws the running loss as a trail after the last epoch.
+const lossChart = new LiveChart($("loss-chart"), { trailKey: "loss" });
 const metricChart = new LiveChart($("metric-chart"));
 
 // The loss and its validation twin, when logged.
@@ -92,6 +93,7 @@ function addEpoch(logs) {
 async function finish(done) {
   closeStream();
   run.ended = true;
+  lossChart.clearRunning();  // an epoch cut short (cancel) is not kept: nor is its trail
   setStatus(done.status);
   const last = run.epochs.length ? run.epochs[run.epochs.length - 1].epoch : 0;
   $("run-error").hidden = !done.error;
@@ -116,7 +118,10 @@ function openStream() {
   const source = new EventSource(`/api/runs/${runId}/events`);
   const on = (name, handler) => source.addEventListener(name, (event) => handler(JSON.parse(event.data)));
   on("status", (d) => setStatus(d.status, d.waiting_for));
-  on("progress", (p) => showBatch(p, run.epochs.map((e) => e.epoch_time).filter((t) => typeof t === "number")));
+  on("progress", (p) => {
+    showBatch(p, run.epochs.map((e) => e.epoch_time).filter((t) => typeof t === "number"));
+    if (p.batches) lossChart.addRunning(p.epoch, p.batch / p.batches, p.loss);
+  });
   on("epoch", addEpoch);
   // The server ends the stream after `done`; closing here stops EventSource from reconnecting.
   on("done", (d) => finish(d).catch((error) => flash(error.message)));

@@ -5,6 +5,7 @@ compared on any metric with their test metrics and the settings that differ."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 
@@ -100,6 +101,51 @@ def test_the_bar_covers_the_whole_run_and_stops_where_a_cancel_left_it(page: Pag
     # Forwards while it trained (the cancel then drops the unfinished epoch's share).
     training = [p["now"] for p in seen if not p["text"].startswith("Cancelled")]
     assert training == sorted(training), seen
+
+
+# Every change of the loss chart's plotted epochs and running-loss trail.
+RECORD_TRAIL = """
+window.__trail = [];
+new MutationObserver(() => {
+  const chart = document.getElementById("loss-chart");
+  if (!chart) return;
+  const now = {
+    points: Number(chart.dataset.points || 0), trail: Number(chart.dataset.trail || 0),
+  };
+  const last = window.__trail[window.__trail.length - 1];
+  if (!last || last.points !== now.points || last.trail !== now.trail) window.__trail.push(now);
+}).observe(document, {
+  subtree: true, attributes: true, attributeFilter: ["data-points", "data-trail"],
+});
+"""
+
+
+def test_the_running_loss_is_a_trail_on_the_chart_until_its_epoch_ends(page: Page, base_url):
+    body = {"architecture": MLP, "dataset_id": 1, "fit": {"epochs": 40, "batch_size": 2}}
+    page.context.add_init_script(RECORD_TRAIL)
+    run = httpx.post(f"{base_url}/api/runs", json=body).json()
+    page.goto(f"/runs/{run['id']}")
+    chart = page.get_by_test_id("loss-chart")
+    # Inside an epoch after the first: a trail of running losses beside the epochs' points,
+    # drawn as a series of its own (the legend names it).
+    expect(chart).to_have_attribute("data-points", re.compile(r"^[2-9]$"), timeout=TRAINING)
+    expect(chart).to_have_attribute("data-trail", re.compile(r"^[1-9]"), timeout=TRAINING)
+    expect(chart.locator(".u-legend")).to_contain_text("loss (this epoch, so far)")
+    four_or_more = re.compile(r"^(?:[4-9]|[1-3]\d)$")
+    expect(chart).to_have_attribute("data-points", four_or_more, timeout=TRAINING)
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=TRAINING)
+    expect(chart).to_have_attribute("data-trail", "0")  # the unfinished epoch is not kept
+    expect(chart.locator(".u-legend")).not_to_contain_text("so far")
+
+    seen = page.evaluate("window.__trail")
+    # A trail came after each of several finished epochs, and each epoch's point replaced
+    # the trail of that epoch: when the points go up, the trail starts again (empty, or
+    # already a report into the next epoch).
+    assert len({p["points"] for p in seen if p["trail"] and p["points"]}) >= 2, seen
+    for before, after in itertools.pairwise(seen):
+        if after["points"] > before["points"]:
+            assert after["trail"] <= 1, seen
 
 
 def test_an_early_stopped_run_says_where_it_stopped_and_links_its_sources(
