@@ -131,7 +131,8 @@ def input_note(prep: dict[str, Any]) -> str:
     shape = ", ".join(str(n) for n in prep["model_shape"])
     scaling = ""
     if prep["scale"] != 1.0 or prep["offset"] != 0.0:
-        scaling = f"; pixels are scaled first: x * {prep['scale']:.6g} + {prep['offset']:.6g}"
+        offset = f" + {prep['offset']:.6g}" if prep["offset"] else ""
+        scaling = f"; pixels are scaled first: x * {prep['scale']:.6g}{offset}"
     return f"float32 of shape (batch, {shape}){scaling}"
 
 

@@ -5,6 +5,7 @@
 
 import { $, api, el, flash } from "./common.js";
 import { LiveChart } from "./run/chart.js";
+import { showDownloads } from "./run/downloads.js";
 import { showChanges, showDiagnosis } from "./run/notes.js";
 import { setBar, showBatch, showEnd, showEpochDone } from "./run/progress.js";
 import { drawTable, showResults } from "./run/tables.js";
@@ -102,7 +103,10 @@ async function finish(done) {
   // that ended early too) are not in the event; the run's record has them.
   run.info = await api.get(`/api/runs/${runId}`);
   showEnd(done.status, run.info, last);
-  if (done.status === "completed") showResults(run.info);
+  if (done.status === "completed") {
+    showResults(run.info);
+    showDownloads(runId);
+  }
   showDiagnosis(run.info);
 }
 
