@@ -27,6 +27,7 @@ from app.api import (
     predictions,
     runs,
     summary,
+    sweeps,
     tokens,
     users,
 )
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         datasets.router,
         runs.router,
         exports.router,
+        sweeps.router,
         health.router,
         predictions.router,
         tokens.router,

@@ -64,10 +64,14 @@ def test_pages_and_streams_answer_404_to_another_user(world):
 
 def test_lists_and_filters_show_only_your_own_work(world):
     client, _, alice, bob, owned = world
+    # Hers: one of each, and the runs are her run and her sweep's two.
+    owns = {"/api/architectures": 1, "/api/runs": 3, "/api/sweeps": 1}
     for path in ("/api/architectures", "/api/runs", f"/api/runs?dataset_id={owned['dataset_id']}",
-                 f"/api/runs?architecture_id={owned['architecture_id']}"):  # fmt: skip
+                 f"/api/runs?architecture_id={owned['architecture_id']}",
+                 "/api/sweeps"):  # fmt: skip
         assert client.get(path, headers=bob.headers).json() == {"data": [], "count": 0}, path
-        assert client.get(path.split("?")[0], headers=alice.headers).json()["count"] == 1
+        listed = path.split("?")[0]
+        assert client.get(listed, headers=alice.headers).json()["count"] == owns[listed]
     datasets = client.get("/api/datasets", headers=bob.headers).json()
     assert [d["builtin"] for d in datasets["data"]] == ["digits"]  # readable by all, owned by none
     assert datasets["data"][0]["owner_id"] is None

@@ -92,10 +92,14 @@ def objects(client: TestClient, who: Person) -> dict[str, int]:
     run = client.post("/api/runs", json=body, headers=who.headers)
     assert run.status_code == 202, run.text
     token = client.post("/api/tokens", json={"name": "spare"}, headers=who.headers)
+    grid = {"fit.batch_size": [8, 16]}
+    sweep = client.post("/api/sweeps", json={"base": body, "grid": grid}, headers=who.headers)
+    assert sweep.status_code == 202, sweep.text
     return {
         "architecture_id": architecture.json()["id"],
         "dataset_id": dataset["id"],
         "run_id": run.json()["id"],
+        "sweep_id": sweep.json()["id"],
         "token_id": token.json()["id"],
         "user_id": who.id,
     }
