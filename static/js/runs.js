@@ -87,12 +87,14 @@ async function draw() {
   resizer.disconnect();
   if (series.length) {
     resizer.observe(chart);
+    const chartAxes = axes(EPOCH_STEPS);
     plot = new window.uPlot({
       width: Math.max(200, chart.clientWidth), height: 300,
       scales: { x: { time: false } },
       series: [{ label: "epoch" }, ...series],
-      axes: axes(EPOCH_STEPS),
+      axes: chartAxes,
     }, data, chart);
+    chart.dataset.axisStroke = chartAxes[0].stroke;  // tests: drawn in the theme's colours
   }
   chart.dataset.points = String(data[0].length);
   chart.dataset.series = String(runs.length);
@@ -105,6 +107,10 @@ function redraw() {
 }
 
 picker().addEventListener("change", redraw);
+// uPlot's axes are drawn in the theme's colours when the chart is made: make it again.
+window.addEventListener("themechange", () => {
+  if (plot) redraw();
+});
 
 document.addEventListener("change", (event) => {
   const box = event.target.closest("[data-compare]");

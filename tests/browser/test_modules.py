@@ -14,6 +14,7 @@ from tests.helpers.stacks import mlp
 
 pytestmark = pytest.mark.browser
 
+EARLY = "/static/js/theme-early.js"
 PAGES = ["/builder", "/train", "/runs", "/datasets", "/datasets/1", "/predict", "run"]
 # What static/app.js used to define on every page; a module page must not have any of them.
 OLD_GLOBALS = ["api", "ApiError", "flash", "el", "fmtInt", "fmtShape", "fmtBytes", "fillSelect"]
@@ -69,7 +70,10 @@ def test_page_loads_its_module_without_errors(page: Page, path: str, run_page: s
     scripts = page.eval_on_selector_all(
         "script[src]", "nodes => nodes.map((s) => [new URL(s.src).pathname, s.type])"
     )
-    ours = [(src, kind) for src, kind in scripts if src.startswith("/static/js/")]
+    # Besides the entry module, only the classic theme-early.js in <head> (a remembered
+    # theme before the first paint; it declares no global).
+    assert [EARLY, ""] in scripts, f"{EARLY} is not on the page as a classic script"
+    ours = [(src, kind) for src, kind in scripts if src.startswith("/static/js/") and src != EARLY]
     assert len(ours) == 1, f"one entry script per page, found {ours}"
     assert ours[0][1] == "module", f"{ours[0][0]} is not loaded as a module"
     assert all(src != "/static/app.js" for src, _ in scripts), "app.js is gone: use common.js"

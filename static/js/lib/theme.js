@@ -1,8 +1,12 @@
 // Light or dark, on every page (common.js brings it, as it brings sign-out.js). Without a
 // choice the page follows the system's prefers-color-scheme through CSS alone (app.css); the
 // header's toggle records a choice in localStorage and sets data-theme on <html>, which
-// app.css prefers.
-// A module, not an inline script: the Content-Security-Policy refuses inline code.
+// app.css prefers. A remembered choice is already set before the first paint by
+// static/js/theme-early.js (a classic script in <head>: a module runs only after parsing,
+// and a dark page would flash light first). A module, not an inline script: the
+// Content-Security-Policy refuses inline code.
+// Every change of theme is a "themechange" event on window ({detail: {theme}}): charts drawn
+// on a canvas (uPlot), out of CSS's reach, draw themselves again in the new colours.
 
 const KEY = "layerstack-theme";
 const root = document.documentElement;
@@ -18,6 +22,10 @@ function stored() {
 }
 
 const current = () => stored() || (system.matches ? "dark" : "light");
+
+function announce() {
+  window.dispatchEvent(new CustomEvent("themechange", { detail: { theme: current() } }));
+}
 
 function show(button) {
   const dark = current() === "dark";
@@ -46,6 +54,11 @@ if (button) {
     }
     root.dataset.theme = next;
     show(button);
+    announce();
   });
   system.addEventListener("change", () => show(button));
 }
+// The system's scheme changed: the page follows it unless a choice was made.
+system.addEventListener("change", () => {
+  if (!stored()) announce();
+});
