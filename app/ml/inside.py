@@ -49,16 +49,18 @@ def scaled(values: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 def grid(maps: np.ndarray) -> dict[str, Any]:
-    """(n, h, w) maps -> one PNG of tiles, a 1-pixel gap between them, scaled together."""
+    """(n, h, w) maps -> one PNG of tiles scaled together, a transparent 1-pixel gap between
+    them (grey with alpha: a black gap would merge with black maps)."""
     n, h, w = maps.shape
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     low, high = float(maps.min()), float(maps.max())
-    sheet = np.zeros((rows * (h + 1) - 1, cols * (w + 1) - 1), np.uint8)
+    sheet = np.zeros((rows * (h + 1) - 1, cols * (w + 1) - 1, 2), np.uint8)
     tiles = scaled(maps, low, high)
     for i in range(n):
         r, c = divmod(i, cols)
-        sheet[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = tiles[i]
+        tile = sheet[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w]
+        tile[..., 0], tile[..., 1] = tiles[i], 255
     return {
         "png": png_url(sheet),
         "rows": rows,

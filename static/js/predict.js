@@ -1,10 +1,15 @@
 // The predict page: send an image (chosen, dropped or drawn) to a completed run and show the
-// top-k labels, the low-confidence warning, and the image as the model received it.
+// top-k labels, the low-confidence warning, and the image as the model received it; and
+// what each layer makes of it, updated as you draw (static/js/predict/inside.js).
 
 import { $, api, el, fmtShape } from "./common.js";
+import { clearInside, showFilters, showInside } from "./predict/inside.js";
 
 const TOP_K = 5;
-const state = { runs: [], names: { architectures: {}, datasets: {} }, drawn: false, objectUrl: null };
+const INSIDE_DEBOUNCE_MS = 250;  // while drawing: look inside once the pen rests this long
+const state = {
+  runs: [], names: { architectures: {}, datasets: {} }, drawn: false, objectUrl: null, insideTimer: null,
+};
 
 // ---------------------------------------------------------------------------- the run
 
@@ -43,7 +48,10 @@ function modelInput(prep) {
 function showRun() {
   const run = selectedRun();
   clearResult();
+  clearInside();
+  $("filters-card").hidden = true;
   if (!run) return;
+  showFilters(run.id);
   const prep = run.preprocessing;
   const kind = imageKind(prep.dataset_shape);
   const classes = prep.class_names || [];
@@ -130,6 +138,7 @@ async function predict(blob, name) {
   try {
     const answer = await api.post(`/api/runs/${run.id}/predict?k=${TOP_K}`, body);
     await showResult(answer.predictions[0], blob);
+    showInside(run.id, blob, name, run.preprocessing.class_names || []);
   } catch (error) {
     clearResult();
     showError(error.message);  // 415 not an image, 409 not completed, 422 bad request
@@ -250,6 +259,19 @@ function clearCanvas() {
   pen.fillStyle = "#000";
   pen.fillRect(0, 0, canvas.width, canvas.height);
   state.drawn = false;
+  clearTimeout(state.insideTimer);
+}
+
+// Each layer's answer follows the drawing: once the pen rests, the canvas goes to the
+// activations and saliency endpoints (not to predict: the last layer's bars are its answer).
+function drawingChanged() {
+  clearTimeout(state.insideTimer);
+  state.insideTimer = setTimeout(() => {
+    const run = selectedRun();
+    if (!run || !state.drawn) return;
+    const names = run.preprocessing.class_names || [];
+    canvas.toBlob((blob) => showInside(run.id, blob, "drawing.png", names), "image/png");
+  }, INSIDE_DEBOUNCE_MS);
 }
 
 // Pointer position in canvas pixels: the canvas is shown smaller than 280 px on a phone.
@@ -275,16 +297,21 @@ canvas.addEventListener("pointerdown", (e) => {
   canvas.setPointerCapture(e.pointerId);
   last = point(e);
   stroke(last, last);  // a tap leaves a dot
+  drawingChanged();
 });
 canvas.addEventListener("pointermove", (e) => {
   if (!last) return;
   const next = point(e);
   stroke(last, next);
   last = next;
+  drawingChanged();
 });
 for (const end of ["pointerup", "pointercancel"]) canvas.addEventListener(end, () => { last = null; });
 
-$("clear-canvas").addEventListener("click", clearCanvas);
+$("clear-canvas").addEventListener("click", () => {
+  clearCanvas();
+  clearInside();
+});
 $("predict-drawing").addEventListener("click", () => {
   if (!state.drawn) {
     showError("Draw something first.");

@@ -59,9 +59,10 @@ def test_activations_of_a_cnn_have_the_shapes_its_summary_lists(trainer, digits_
     ]
     conv, pool, flat, dense = layers
     assert conv["kind"] == pool["kind"] == "maps" and conv["count"] == conv["shown"] == 8
-    grid = decoded(conv["png"])  # 8 tiles of 6x6 in 3 columns, a 1-pixel gap between
+    grid = decoded(conv["png"])  # 8 tiles of 6x6 in 3 columns, a clear 1-pixel gap between
     assert (conv["rows"], conv["cols"], conv["tile"]) == (3, 3, [6, 6])
-    assert grid.shape == (3 * 7 - 1, 3 * 7 - 1) and grid.max() == 255
+    assert grid.shape == (3 * 7 - 1, 3 * 7 - 1, 2) and grid[..., 0].max() == 255
+    assert (grid[6, :, 1] == 0).all() and (grid[:6, :6, 1] == 255).all()
     assert flat["kind"] == "values" and flat["count"] == len(flat["values"]) == 72
     predicted = post(trainer, run["id"], "predict", png_of(digits[0][0]), k=10).json()
     probs = {p["index"]: p["probability"] for p in predicted["predictions"][0]["top_k"]}

@@ -1,7 +1,9 @@
 // The run page's numbers: the epoch table (live), and once the run completes, its test
-// metrics and the confusion matrix as a heat map.
+// metrics and the confusion matrix as a heat map, whose cells show their test images
+// (run/examples.js).
 
 import { $, el } from "../common.js";
+import { showExamples } from "./examples.js";
 
 export function fmtValue(value) {
   if (typeof value !== "number") return value ?? "";
@@ -36,14 +38,15 @@ export function showResults(info) {
     el("div", { "data-metric": k }, el("dt", { text: `test ${k}` }), el("dd", { text: fmtValue(v) }))));
   $("confusion").replaceChildren(
     info.confusion
-      ? confusionTable(info.confusion, info.preprocessing.class_names || [], info.per_class_accuracy || [])
+      ? confusionTable(info.confusion, info.preprocessing.class_names || [], info.per_class_accuracy || [], info.id)
       : el("p", { class: "muted", text: "No confusion matrix: this run does not predict classes." }),
   );
   $("run-results").hidden = false;
 }
 
-// A heat map as a table: each cell is shaded by its share of the true class's row.
-function confusionTable(matrix, names, perClass) {
+// A heat map as a table: each cell is shaded by its share of the true class's row; a cell
+// with samples is a button that shows them.
+function confusionTable(matrix, names, perClass, runId) {
   const name = (i) => names[i] ?? String(i);
   const head = el("tr", {}, el("th", { text: "true \\ predicted" }),
     matrix.map((_, j) => el("th", { class: "num", text: name(j) })), el("th", { class: "num", text: "accuracy" }));
@@ -51,12 +54,24 @@ function confusionTable(matrix, names, perClass) {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     const cells = row.map((count, j) => {
       const share = count / total;
-      return el("td", {
+      const title = `true ${name(i)}, predicted ${name(j)}: ${count} (${(100 * share).toFixed(1)}%)`;
+      const td = el("td", {
         class: `num cell${share > 0.5 ? " dark" : ""}${i === j ? " diagonal" : ""}`,
         style: { background: `rgba(48, 86, 211, ${share.toFixed(3)})` },
-        title: `true ${name(i)}, predicted ${name(j)}: ${count} (${(100 * share).toFixed(1)}%)`,
-        text: String(count),
+        title, "data-true": i, "data-predicted": j,
       });
+      if (!count || runId === undefined) {
+        td.textContent = String(count);
+        return td;
+      }
+      td.append(el("button", { type: "button", "data-testid": "confusion-cell", text: String(count),
+        "aria-label": `${title}: show these test images`,
+        onclick: () => {
+          td.closest("table").querySelectorAll("td.chosen").forEach((c) => c.classList.remove("chosen"));
+          td.classList.add("chosen");
+          showExamples(runId, i, j, names);
+        } }));
+      return td;
     });
     const acc = perClass[i];
     return el("tr", {}, el("th", { text: name(i) }), cells,
