@@ -23,6 +23,7 @@ from app.deps import (
 )
 from app.models import UPLOAD_FORMATS, DatasetPublic, DatasetsPublic
 from app.models.datasets import CatalogAdd, CatalogItemPublic, CatalogPublic
+from app.models.enums import CatalogState
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 NOT_FOUND = described({404: "No dataset with this id"})
@@ -130,7 +131,7 @@ def create_catalog_dataset(
     item = catalog_service.add_from_catalog(
         session, settings, jobs, user, body.name, wait=body.wait
     )
-    response.status_code = 200 if item.state == "present" else 202
+    response.status_code = 200 if item.state == CatalogState.PRESENT else 202
     return item
 
 

@@ -15,10 +15,8 @@ from app.datasets import store
 from app.datasets.base import DatasetError, Options, Parsed, Upload
 from app.datasets.catalog_cifar import parse_cifar
 from app.datasets.catalog_download import BadDownload, Downloaded
-from app.datasets.catalog_sources import CatalogEntry
-from app.models import Dataset, DatasetFormat, User
-
-FORMATS = {"npz": DatasetFormat.NPZ, "idx": DatasetFormat.IDX, "cifar": "cifar"}
+from app.datasets.catalog_sources import CIFAR, CatalogEntry
+from app.models import Dataset, User
 
 
 def options_for(entry: CatalogEntry, settings: Settings) -> Options:
@@ -38,11 +36,11 @@ def parse(entry: CatalogEntry, files: list[Downloaded], options: Options, work: 
     bad download (the request was fine); over a budget stays 413."""
     uploads = [Upload(f.path, f.file.name) for f in files]
     try:
-        if entry.kind == "cifar":
+        if entry.kind == CIFAR:
             arrays = work / "arrays"
             arrays.mkdir()
             return parse_cifar(uploads, options, arrays, entry.batch_size)
-        parsed, _ = store.parse_upload(FORMATS[entry.kind], uploads, options, work)
+        parsed, _ = store.parse_upload(entry.kind, uploads, options, work)
         return parsed
     except DatasetError as error:
         if error.status == 422:
@@ -59,7 +57,7 @@ def register(
     quotas.check_storage(session, settings, user, adding=quotas.folder_size(arrays))
     parsed = dataclasses.replace(parsed, class_names=list(entry.class_names))
     incoming = store.Incoming(
-        entry.title, FORMATS[entry.kind], source, owner_id=user.id, catalog_name=entry.name
+        entry.title, entry.kind, source, owner_id=user.id, catalog_name=entry.name
     )
     try:
         return store.register(session, settings.paths, incoming, parsed, arrays)

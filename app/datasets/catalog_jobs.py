@@ -30,6 +30,7 @@ from app.datasets.base import DatasetError
 from app.datasets.catalog_sources import CatalogEntry
 from app.errors import ServiceError, Unavailable
 from app.models import User
+from app.models.enums import CatalogStage
 from app.slots import Slots
 from app.storage import is_disk_full
 
@@ -41,8 +42,7 @@ STOP_WAIT_S = 10.0
 class Job:
     owner_id: int
     entry: CatalogEntry
-    # starting, downloading, verifying, waiting (for an import slot), importing, done, failed
-    stage: str = "starting"
+    stage: CatalogStage = CatalogStage.STARTING
     bytes_done: int = 0
     bytes_total: int | None = None
     dataset_id: int | None = None
@@ -53,6 +53,9 @@ class Job:
     @property
     def running(self) -> bool:
         return not self.finished.is_set()
+
+    def fail(self, message: str, status: int) -> None:
+        self.stage, self.error, self.status = CatalogStage.FAILED, message, status
 
     def add_bytes(self, n: int) -> None:
         self.bytes_done += n  # one writer (the job's thread); readers see a recent value
@@ -104,32 +107,40 @@ class CatalogJobs:
         try:
             work.mkdir(parents=True)
             self._add(job, user, source, work)
-            job.stage = "done"
+            job.stage = CatalogStage.DONE
         except (ServiceError, DatasetError) as error:
-            job.stage, job.error, job.status = "failed", error.message, error.status
+            job.stage, job.error, job.status = CatalogStage.FAILED, error.message, error.status
         except download.Stopped:
-            job.stage, job.error, job.status = "failed", "The server stopped during it.", 503
+            job.stage, job.error, job.status = (
+                CatalogStage.FAILED,
+                "The server stopped during it.",
+                503,
+            )
         except OSError as error:
-            job.stage, job.status = "failed", 507 if is_disk_full(error) else 500
+            job.stage, job.status = CatalogStage.FAILED, 507 if is_disk_full(error) else 500
             job.error = f"Could not write the dataset's files under DATA_DIR: {error}."
         except Exception:
             log.exception("adding %s from the catalog failed", job.entry.name)
-            job.stage, job.error, job.status = "failed", "An internal error; see the log.", 500
+            job.stage, job.error, job.status = (
+                CatalogStage.FAILED,
+                "An internal error; see the log.",
+                500,
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
             job.finished.set()
 
     def _add(self, job: Job, user: User, source: download.Source, work: Path) -> None:
         entry, got = job.entry, []
-        job.stage = "downloading"
+        job.stage = CatalogStage.DOWNLOADING
         for file in entry.files:
             got.append(download.fetch(source, file, work, job.add_bytes, self._stopping.is_set))
-        job.stage = "verifying"
+        job.stage = CatalogStage.VERIFYING
         for downloaded in got:
             download.check_sha256(downloaded)  # before anything reads the file
-        job.stage = "waiting"
+        job.stage = CatalogStage.WAITING
         with self._slot():
-            job.stage = "importing"
+            job.stage = CatalogStage.IMPORTING
             options = catalog_import.options_for(entry, self.settings)
             parsed = catalog_import.parse(entry, got, options, work)
             with Session(self.engine) as session:

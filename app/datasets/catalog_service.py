@@ -15,6 +15,7 @@ from app.datasets.catalog_sources import CatalogEntry
 from app.errors import ServiceError, disk_full_is_507
 from app.models import User
 from app.models.datasets import CatalogItemPublic, CatalogPublic
+from app.models.enums import CatalogStage, CatalogState
 
 
 def catalog_entries(settings: Settings) -> dict[str, CatalogEntry]:
@@ -38,21 +39,17 @@ def _item(
         title=entry.title,
         description=entry.description,
         download_bytes=entry.approx_bytes,
-        state="absent",
+        state=CatalogState.ABSENT,
     )
     job = jobs.get(user.id, entry.name)
     if job is not None and (job.running or job.status is not None):
         item.stage, item.bytes_done, item.bytes_total = job.stage, job.bytes_done, job.bytes_total
-        item.state = "adding" if job.running else "failed"
+        item.state = CatalogState.ADDING if job.running else CatalogState.FAILED
         item.error, item.error_status = job.error, job.status
-    dataset = None if item.state == "adding" else find(session, user, entry.name)
+    dataset = None if item.state == CatalogState.ADDING else find(session, user, entry.name)
     if dataset is not None:
-        item.state, item.dataset_id, item.error, item.error_status = (
-            "present",
-            dataset.id,
-            None,
-            None,
-        )
+        item.state, item.dataset_id = CatalogState.PRESENT, dataset.id
+        item.error = item.error_status = None
     return item
 
 
@@ -85,7 +82,7 @@ def add_from_catalog(
 
 
 def _raise_failure(job: Job) -> None:
-    if job.status is not None and job.stage == "failed":
+    if job.status is not None and job.stage == CatalogStage.FAILED:
         error = ServiceError(job.error or "The addition failed.")
         error.status = job.status
         raise error

@@ -5,10 +5,10 @@ Addresses and hashes are those of keras/src/datasets/{mnist,fashion_mnist,cifar1
 - mnist.npz and cifar-10-python.tar.gz: the `file_hash` Keras passes to `get_file` (SHA-256).
 - Fashion-MNIST: Keras 3.15 (the version installed here) downloads the four files with no
   hash; Keras's current source (keras-team/keras, keras/src/datasets/fashion_mnist.py,
-  FILE_HASHES) lists the SHA-256 values below, and they agree with the values published
-  beside Zalando's own MD5 checksums in other projects (e.g. FluxML's Metalhead/Flux data
-  loaders). Nothing is computed at run time: a file is used only if it hashes to the value
-  written here.
+  FILE_HASHES) lists the SHA-256 values below, and independent loaders' checksum tables
+  give the same values (several beside the MD5 values Zalando publishes in its README).
+  Nothing is computed at run time: a file is used only if it hashes to the value written
+  here.
 
 A mirror (the DATASETS_MIRROR setting) holds the same file names, so one table serves both.
 Tests add entries of their own (`extra_entries`, the DATASETS_EXTRA_CATALOG setting); an extra
@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from app.models.enums import DatasetFormat
+
 KERAS_BUCKET = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 TORONTO = "https://www.cs.toronto.edu/~kriz/"
-Kind = Literal["npz", "idx", "cifar"]
+# The python pickles inside cifar-10-python.tar.gz, read by app/datasets/catalog_cifar.py.
+CIFAR: Literal["cifar"] = "cifar"
+Kind = DatasetFormat | Literal["cifar"]  # how the files are read
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 NAME = re.compile(r"^[a-z0-9_]{1,50}$")
 
@@ -71,7 +75,7 @@ CATALOG: dict[str, CatalogEntry] = {
         name="mnist",
         title="MNIST",
         description="70,000 handwritten digits, 28x28 grayscale (60,000 train / 10,000 test).",
-        kind="npz",
+        kind=DatasetFormat.NPZ,
         origin=KERAS_BUCKET,
         files=(
             CatalogFile(
@@ -87,7 +91,7 @@ CATALOG: dict[str, CatalogEntry] = {
         title="Fashion-MNIST",
         description="70,000 clothing images in 10 classes, 28x28 grayscale "
         "(60,000 train / 10,000 test).",
-        kind="idx",
+        kind=DatasetFormat.IDX,
         origin=KERAS_BUCKET,
         files=(
             CatalogFile(
@@ -117,7 +121,7 @@ CATALOG: dict[str, CatalogEntry] = {
         name="cifar10",
         title="CIFAR-10",
         description="60,000 colour photos in 10 classes, 32x32 RGB (50,000 train / 10,000 test).",
-        kind="cifar",
+        kind=CIFAR,
         origin=TORONTO,
         files=(
             CatalogFile(
@@ -153,7 +157,7 @@ def extra_entries(path: Path) -> dict[str, CatalogEntry]:
             name=item["name"],
             title=item["title"],
             description=item.get("description", ""),
-            kind=item["kind"],
+            kind=CIFAR if item["kind"] == CIFAR else DatasetFormat(item["kind"]),
             origin="",  # no canonical address: only DATASETS_MIRROR serves it
             files=files,
             class_names=tuple(item["class_names"]),

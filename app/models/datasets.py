@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.common import BigInt, UTCDateTime, utcnow
+from app.models.enums import CatalogStage, CatalogState
 
 
 class DatasetBase(SQLModel):
@@ -92,9 +93,9 @@ class CatalogItemPublic(SQLModel):
     title: str
     description: str
     download_bytes: int  # at most this much is downloaded
-    state: str  # absent, adding, present, failed
+    state: CatalogState
     dataset_id: int | None = None  # when present
-    stage: str | None = None  # starting, downloading, verifying, waiting, importing, ...
+    stage: CatalogStage | None = None  # while adding, and where a failed try stopped
     bytes_done: int = 0
     bytes_total: int | None = None
     error: str | None = None  # why the last try failed

@@ -40,3 +40,24 @@ UPLOAD_FORMATS = tuple(f for f in DatasetFormat if f is not DatasetFormat.BUILTI
 class UserRole(StrEnum):
     ADMIN = "admin"  # manages users; sees and acts on everyone's work
     MEMBER = "member"
+
+
+class CatalogState(StrEnum):
+    """A tutorial dataset, for one user (GET /api/datasets/catalog)."""
+
+    ABSENT = "absent"
+    ADDING = "adding"
+    PRESENT = "present"
+    FAILED = "failed"  # the last try failed; the error says why
+
+
+class CatalogStage(StrEnum):
+    """How far adding a tutorial dataset has got."""
+
+    STARTING = "starting"
+    DOWNLOADING = "downloading"
+    VERIFYING = "verifying"  # each file's SHA-256 against the catalog's
+    WAITING = "waiting"  # for a free MAX_IMPORTS slot
+    IMPORTING = "importing"
+    DONE = "done"
+    FAILED = "failed"

@@ -1,18 +1,21 @@
 """The datasets pages, rendered on the server: the list (htmx fetches it again after an upload),
-one dataset's facts and class bars, its sample grid as a fragment, and delete."""
+the tutorial datasets' Add buttons with their progress, one dataset's facts and class bars, its
+sample grid as a fragment, and delete."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.params import Id
-from app.datasets import service
-from app.deps import CurrentUser, PathsDep, SessionDep
-from app.errors import NotFound
+from app.datasets import catalog_service, service
+from app.datasets.base import DatasetError
+from app.deps import CatalogJobsDep, CurrentUser, PathsDep, SessionDep, SettingsDep
+from app.errors import NotFound, ServiceError
 from app.models import Dataset
+from app.models.enums import CatalogStage
 from app.web.templates import page_or_fragment, render_fragment, render_page, templates
 
 router = APIRouter(include_in_schema=False)
@@ -36,14 +39,70 @@ def _bars(dataset: Dataset) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+# What a catalog job's stage reads as on the page.
+STAGE_WORDS = {
+    CatalogStage.STARTING: "Starting…",
+    CatalogStage.DOWNLOADING: "Downloading",
+    CatalogStage.VERIFYING: "Checking the files' SHA-256…",
+    CatalogStage.WAITING: "Waiting for a free import slot…",
+    CatalogStage.IMPORTING: "Importing…",
+}
+
+
 @router.get("/datasets", response_class=HTMLResponse)
 def read_datasets_page(
-    request: Request, session: SessionDep, user: CurrentUser, highlight: int | None = None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: CatalogJobsDep,
+    user: CurrentUser,
+    highlight: int | None = None,
 ) -> HTMLResponse:
-    """Every dataset and the upload form; only the list (#dataset-list) when htmx asks."""
+    """Every dataset, the tutorial datasets and the upload form; only the list
+    (#dataset-list) when htmx asks."""
     datasets = service.list_datasets(session, user, limit=LISTED)
-    context = {"datasets": datasets, "highlight": highlight}
+    catalog = catalog_service.read_catalog(session, settings, jobs, user)
+    context = {"datasets": datasets, "highlight": highlight, "catalog": catalog,
+               "stage_words": STAGE_WORDS}  # fmt: skip
     return page_or_fragment(request, "datasets", "_datasets_list", "dataset-list", context)
+
+
+@router.get("/datasets/catalog", response_class=HTMLResponse)
+def read_catalog_fragment(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: CatalogJobsDep,
+    user: CurrentUser,
+) -> HTMLResponse:
+    """The tutorial datasets (#catalog), polled while one is being added."""
+    catalog = catalog_service.read_catalog(session, settings, jobs, user)
+    context = {"catalog": catalog, "stage_words": STAGE_WORDS}
+    return templates.TemplateResponse(request, "partials/_catalog.html", context)
+
+
+@router.post("/datasets/catalog/{name}", response_class=HTMLResponse)
+def add_catalog_dataset(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: CatalogJobsDep,
+    user: CurrentUser,
+    name: Annotated[str, Path(max_length=50)],
+) -> HTMLResponse:
+    """An Add button: start adding it (or join the addition); the card, with a refusal (no
+    network: DATASETS_MIRROR) shown under its entry."""
+    problem = None
+    try:
+        catalog_service.add_from_catalog(session, settings, jobs, user, name, wait=False)
+    except (ServiceError, DatasetError) as error:
+        problem = error.message
+    catalog = catalog_service.read_catalog(session, settings, jobs, user)
+    for item in catalog.data:
+        if item.name == name and problem:
+            item.error = problem
+    context = {"catalog": catalog, "stage_words": STAGE_WORDS}
+    return templates.TemplateResponse(request, "partials/_catalog.html", context)
 
 
 @router.get("/datasets/{dataset_id}", response_class=HTMLResponse)

@@ -1,6 +1,8 @@
 // The datasets page's upload form, sent with XMLHttpRequest (fetch cannot report upload
 // progress) so that a large zip or IDX file shows how far it has got. The list beside it is
 // the server's: after an upload htmx fetches it again, with the new row highlighted.
+// The tutorial datasets card (#catalog) is htmx's: it polls itself while one is being added;
+// when an entry turns from adding to present, the list is fetched again with its row lit.
 import { $, ApiError, el, fmtBytes, fmtInt, fmtShape, safeJson } from "./common.js";
 import "./hx-flash.js";
 
@@ -106,3 +108,19 @@ async function upload(event) {
 }
 
 form.addEventListener("submit", upload);
+
+// Which catalog entries were being added before htmx swapped the card.
+let adding = new Set();
+function addingNow() {
+  return new Set([...document.querySelectorAll('#catalog li[data-state="adding"]')].map((li) => li.dataset.name));
+}
+adding = addingNow();
+// Any swap will do (an outerHTML swap's event target is the card it replaced).
+document.body.addEventListener("htmx:afterSettle", () => {
+  const done = [...adding].map((name) => document.querySelector(`#catalog li[data-name="${name}"]`))
+    .filter((li) => li && li.dataset.state === "present");
+  adding = addingNow();
+  if (done.length) {
+    window.htmx.ajax("GET", `/datasets?highlight=${done[0].dataset.datasetId}`, { target: "#dataset-list" });
+  }
+});

@@ -14,6 +14,7 @@ import shutil
 import socket
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,24 +114,32 @@ def make_mirror(root: Path, with_t10k: bool = True) -> Mirror:
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     hits: dict[str, int]
+    pause_s: float  # after each 64 KiB sent: a slow link, so progress can be watched
 
     def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
         super().do_GET()
+
+    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
+        while chunk := source.read(64 * 1024):
+            outputfile.write(chunk)
+            time.sleep(self.pause_s)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @contextmanager
-def serving(folder: Path, hits: dict[str, int] | None = None) -> Iterator[str]:
+def serving(
+    folder: Path, hits: dict[str, int] | None = None, pause_s: float = 0.0
+) -> Iterator[str]:
     """An HTTP server for `folder` on a free loopback port: its URL prefix (ending in /).
-    `hits` counts the GETs per path."""
+    `hits` counts the GETs per path; `pause_s` slows it down."""
     counted = hits if hits is not None else {}
 
     def handler(*args: object) -> _Quiet:
         made = _Quiet.__new__(_Quiet)
-        made.hits = counted
+        made.hits, made.pause_s = counted, pause_s
         made.__init__(*args, directory=str(folder))  # type: ignore[arg-type, misc]
         return made
 
