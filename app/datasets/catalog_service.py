@@ -75,6 +75,7 @@ def add_from_catalog(
         total = catalog_download.total_bytes(source, entry.files)  # reachable? 503 if not
         job, _ = jobs.start(user, entry, source, total)
     if wait and job is not None:
+        session.rollback()  # no transaction held open while the download runs
         job.finished.wait()
         _raise_failure(job)
     session.expire_all()

@@ -241,3 +241,36 @@ def test_deleted_then_added_again(client: TestClient, hits: dict[str, int]) -> N
     again = client.post("/api/datasets/catalog", json={"name": "tiny_npz", "wait": True})
     assert again.status_code == 200 and again.json()["state"] == "present"
     assert hits == {"/tiny.npz": 2}
+
+
+def test_a_server_stopping_mid_download_keeps_nothing(settings: Settings, mirror: Mirror) -> None:
+    with serving(mirror.folder, pause_s=0.05) as url:
+        with app_for(settings, mirror, url) as client:
+            jobs = client.app.state.catalog_jobs  # type: ignore[attr-defined]
+            answer = client.post("/api/datasets/catalog", json={"name": "digits_t10k"})
+            assert answer.status_code == 202
+            while item(client, "digits_t10k")["bytes_done"] == 0:
+                time.sleep(0.02)
+            started = time.monotonic()
+        assert time.monotonic() - started < 5  # the lifespan's end stopped the download
+    job = jobs.get(1, "digits_t10k")
+    assert job.stage == "failed" and job.status == 503 and "stopped" in job.error
+    assert not any(settings.paths.tmp.iterdir())
+    assert len(list(settings.paths.datasets.iterdir())) == BUILTIN_ONLY
+
+
+def test_the_page_card_adds_and_polls(client: TestClient) -> None:
+    page = client.get("/datasets").text
+    for name in ("mnist", "fashion_mnist", "cifar10"):
+        assert f'data-testid="catalog-add-{name}"' in page
+    card = client.post("/datasets/catalog/tiny_cifar", headers={"HX-Request": "true"}).text
+    assert 'data-state="adding"' in card and 'hx-trigger="every 1s"' in card
+    added(client, "tiny_cifar")
+    card = client.get("/datasets/catalog").text
+    assert 'data-testid="catalog-open-tiny_cifar"' in card and "every 1s" not in card
+
+
+def test_the_page_card_says_why_it_could_not_start(settings: Settings, mirror: Mirror) -> None:
+    with app_for(settings, mirror, closed_port_url()) as client:
+        card = client.post("/datasets/catalog/tiny_npz").text
+        assert 'data-testid="catalog-error-tiny_npz"' in card and "DATASETS_MIRROR" in card
