@@ -18,12 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from app.models.run_weights import BINS
+from app.models.run_weights import BINS, MAX_LAYERS  # the caps, with why
 
-# A teaching stack has a handful of layers with weights (the tutorial's CNN: 4); past 16 the
-# histograms stop telling a learner much more, and the cap keeps each epoch's row small.
-# The layers past it are counted (`layers_left_out`), never silently dropped.
-MAX_LAYERS = 16
 MAX_WEIGHTS = 4  # BatchNormalization's gamma, beta, moving mean and variance
 # Recording is on for every run; the benchmark turns it off to measure what it costs.
 ENABLED = True

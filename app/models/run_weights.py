@@ -3,13 +3,19 @@
 
 from typing import Any
 
+import pydantic
 from pydantic import BaseModel
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.models.common import BigInt
 
-BINS = 30  # bins a histogram has (app/ml/histograms.py); here so the web process knows it too
+# The bounds of an epoch's summary (app/ml/histograms.py), here so the web process knows them.
+BINS = 30  # bins a histogram has
+# A teaching stack has a handful of layers with weights (the tutorial's CNN: 3); past 16 the
+# histograms stop telling a learner much more, and the cap keeps each epoch's row small.
+# The layers past it are counted (`layers_left_out`), never silently dropped.
+MAX_LAYERS = 16
 
 
 class RunWeights(SQLModel, table=True):
@@ -22,17 +28,21 @@ class RunWeights(SQLModel, table=True):
 
 
 class WeightHistogram(BaseModel):
-    name: str  # the weight's name in Keras: kernel, bias, gamma, recurrent_kernel, ...
+    """One weight array at one epoch, as BINS equal bins from its min to its max."""
+
+    name: str = pydantic.Field(description="As Keras names it: kernel, bias, gamma, ...")
     shape: list[int]
-    min: float | None  # null when no value is finite
+    min: float | None = pydantic.Field(description="Null when no value is finite")
     max: float | None
-    counts: list[int]  # equal bins from min to max; their sum is the number of finite values
-    nonfinite: int  # NaN and infinite values, in no bin
+    counts: list[int] = pydantic.Field(
+        description="Values per bin, from min to max; they add up to the array's finite values"
+    )
+    nonfinite: int = pydantic.Field(description="NaN and infinite values, in no bin")
 
 
 class LayerWeights(BaseModel):
-    index: int  # the layer's place in the stack, 0-based
-    name: str  # as model.summary() names it: dense, dense_1, ...
+    index: int = pydantic.Field(description="The layer's place in the stack, from 0")
+    name: str = pydantic.Field(description="As model.summary() names it: dense, dense_1, ...")
     type: str
     weights: list[WeightHistogram]
 
@@ -41,8 +51,12 @@ class WeightsPublic(BaseModel):
     """One epoch's histograms, and which epochs the run has any for."""
 
     run_id: int
-    epochs: list[int]  # every epoch recorded so far, in order
-    epoch: int | None  # the one answered: the asked one, or the latest (null: none yet)
+    epochs: list[int] = pydantic.Field(description="Every epoch recorded so far, in order")
+    epoch: int | None = pydantic.Field(
+        description="The epoch answered: the one asked for, or the latest (null: none yet)"
+    )
     bins: int
     layers: list[LayerWeights]
-    layers_left_out: int  # layers with weights past the cap (MAX_LAYERS), not recorded
+    layers_left_out: int = pydantic.Field(
+        description=f"Layers with weights past the first {MAX_LAYERS}, not recorded"
+    )
