@@ -59,7 +59,8 @@ async def create_prediction(
 INSIDE_ERRORS = described(
     {
         404: "No run with this id",
-        409: "The run has no model that takes images and gives classes",
+        409: "The run has no model that takes images and gives classes (or, for `sample`, "
+        "no test split left)",
         413: "Over MAX_IMAGE_BYTES or MAX_IMAGE_PIXELS",
         415: "Not an image Layerstack decodes",
         500: "The inference process failed on this model",
@@ -77,18 +78,27 @@ RUN_ERRORS = described(
 )
 NO_IMAGE = (
     "Send an image in the multipart field `file`: PNG, JPEG, BMP, GIF or WebP (the image "
-    "a prediction takes)."
+    "a prediction takes), or a test-set sample's index as `?sample=`."
 )
+BOTH = "Send an image (`file`) or a test-set index (`sample`), not both."
 OneImage = Annotated[UploadFile | None, File(description="One image")]
 Invert = Annotated[str, Query(description="auto, true or false")]
+Sample = Annotated[
+    int | None,
+    Query(ge=0, le=10_000_000, description="A sample of the run's test split, instead of an image"),
+]
 
 
-async def _one_image(predictions: Predictions, user: User, run_id: int, file: UploadFile | None,
-                     invert: str) -> Image:  # fmt: skip
+async def _one_input(predictions: Predictions, user: User, run_id: int, file: UploadFile | None,
+                     sample: int | None, invert: str) -> Image | int:  # fmt: skip
     predictions.ready(user, run_id)  # 404/409 before reading any upload
-    if file is None:
+    if file is None and sample is None:
         raise HTTPException(422, NO_IMAGE)
+    if file is not None and sample is not None:
+        raise HTTPException(422, BOTH)
     check_invert(invert)
+    if file is None:
+        return int(sample)  # type: ignore[arg-type]  # not None: checked above
     return Image(file.filename, await file.read())
 
 
@@ -98,12 +108,14 @@ async def create_activations(
     predictions: PredictionsDep,
     user: CurrentUser,
     file: OneImage = None,
+    sample: Sample = None,
     invert: Invert = "auto",
 ) -> dict[str, Any]:
-    """Every layer's output for the image: Conv/Pool feature maps as one PNG grid per layer
-    (scaled together to 0-255), 1-D outputs as numbers; name, class and output shape each."""
-    image = await _one_image(predictions, user, run_id, file, invert)
-    return await inside.activations(predictions, user, run_id, image, invert)
+    """Every layer's output for the image (or test sample): Conv/Pool feature maps as one PNG
+    grid per layer (scaled together to 0-255), 1-D outputs as numbers; name, class and
+    output shape each."""
+    given = await _one_input(predictions, user, run_id, file, sample, invert)
+    return await inside.activations(predictions, user, run_id, given, invert)
 
 
 @router.post("/runs/{run_id}/saliency", responses=BODY | INSIDE_ERRORS)
@@ -112,6 +124,7 @@ async def create_saliency(
     predictions: PredictionsDep,
     user: CurrentUser,
     file: OneImage = None,
+    sample: Sample = None,
     invert: Invert = "auto",
     class_index: Annotated[
         int | None,
@@ -120,8 +133,8 @@ async def create_saliency(
 ) -> dict[str, Any]:
     """Why this label: Grad-CAM on the last 2-D convolution, input gradients without one; a
     map of values 0..1 at the image's height and width, with the model's input to overlay."""
-    image = await _one_image(predictions, user, run_id, file, invert)
-    return await inside.saliency(predictions, user, run_id, image, invert, class_index)
+    given = await _one_input(predictions, user, run_id, file, sample, invert)
+    return await inside.saliency(predictions, user, run_id, given, invert, class_index)
 
 
 @router.get("/runs/{run_id}/filters", responses=RUN_ERRORS)

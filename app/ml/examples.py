@@ -42,6 +42,24 @@ def predict_test_set(model: keras.Model, question: Question) -> TestSet:
     return TestSet(raw_x, truth, predicted, probs)
 
 
+def test_sample(question: Question, index: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """One test-set sample as the model's input (a batch of 1), and what it is."""
+    prep = question.preprocessing
+    split = load_split(Path(question.folder), "test")
+    assert split is not None  # the web process checked the index against it
+    raw_x, raw_y = split
+    twin = tuple(prep["twin_axes"]) if prep.get("twin_axes") else None
+    low, high = prep.get("value_range", [0.0, 255.0])
+    label = int(raw_y[index])
+    return prepare_x(raw_x[index : index + 1], prep, twin), {
+        "sample": index,
+        "true": label,
+        "true_label": prep["class_names"][label],
+        "model_input_shape": [None, *prep["model_shape"]],
+        "model_input_png": png_data_url(np.asarray(raw_x[index]), low, high),
+    }
+
+
 def cell(
     tests: TestSet,
     prep: dict[str, Any],

@@ -71,17 +71,27 @@ def to_json(stack: dict[str, Any]) -> str:
     return text
 
 
+def _one_input(args: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+    """The input the web process prepared from an image, or a test sample read here."""
+    if "x" in args:
+        return args["x"], None
+    return examples.test_sample(*args["sample"])
+
+
 def look_inside(kind: str, loaded: Loaded, args: dict[str, Any]) -> Any:
     """Activations, filters, a saliency map or a confusion cell's examples."""
-    if kind == "activations":
-        if loaded.probe is None:
-            loaded.probe = inside.probe(loaded.model)
-        return inside.activations(loaded.model, loaded.probe, args["x"], args["caps"])
+    if kind in ("activations", "saliency"):
+        x, report = _one_input(args)
+        if kind == "activations":
+            if loaded.probe is None:
+                loaded.probe = inside.probe(loaded.model)
+            answer = inside.activations(loaded.model, loaded.probe, x, args["caps"])
+        else:
+            prep, twin = args["preprocessing"], args["twin"]
+            answer = saliency.saliency(loaded.model, x, prep, twin, args["class_index"])
+        return answer if report is None else {**answer, "preprocessing": report}
     if kind == "filters":
         return inside.filters(loaded.model, args["most"])
-    if kind == "saliency":
-        prep, twin = args["preprocessing"], args["twin"]
-        return saliency.saliency(loaded.model, args["x"], prep, twin, args["class_index"])
     question = args["question"]
     if question.folder not in loaded.tests:
         loaded.tests.clear()  # one test set per model: the run's own

@@ -6,11 +6,13 @@ an image are kept per run and image hash (app/predictions/answers.py)."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from sqlmodel import Session
 
+from app.datasets.base import load_split
 from app.errors import Conflict, Failed, Unavailable
 from app.models import Run, User
 from app.predictions.predictor import PredictorUnavailable
@@ -28,39 +30,53 @@ async def _ask(predictions: Predictions, kind: str, run_id: int, path: str, args
         raise failure(f"The inference process could not answer: {error}. Try again.") from None
 
 
-async def _with_image(
+async def _with_input(
     predictions: Predictions,
     user: User,
     run_id: int,
-    image: Image,
+    given: Image | int,
     invert: str,
     kind: str,
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    """The image checked and prepared as for a prediction, the answer computed or kept."""
+    """The answer for an image, checked and prepared as for a prediction, or for a sample
+    of the run's test split (by index: prepared in the inference process); kept per run
+    and image hash (or sample index)."""
     run = predictions.ready(user, run_id)
-    await predictions.check_budget([image])
+    if isinstance(given, Image):
+        await predictions.check_budget([given])
+        seen = hashlib.sha256(given.data).hexdigest()
+    else:
+        question = _question(predictions, run, run_id)
+        count = count_test_samples(question.folder)
+        if given >= count:
+            raise _invalid("sample", given, f"a test-set index from 0 to {count - 1}")
+        seen = f"test sample {given}"
     # The run's settings never change; what varies per request is hashable (caps, an index).
     varying = tuple(v for v in extra.values() if not isinstance(v, dict))
-    key = (kind, run_id, hashlib.sha256(image.data).hexdigest(), invert, varying)
+    key = (kind, run_id, seen, invert, varying)
     kept = predictions.answers.get(key)
     if kept is not None:
         return kept
-    x, report = await predictions.prepare(image, run, invert)
-    args = {"x": x[None], **extra}
+    if isinstance(given, Image):
+        x, report = await predictions.prepare(given, run, invert)
+        args = {"x": x[None], **extra}
+    else:
+        args = {"sample": (question, given), **extra}
     answer = {"run_id": run_id, **await _ask(predictions, kind, run_id, run.model_path, args)}
-    answer["preprocessing"] = report
+    if isinstance(given, Image):
+        answer["preprocessing"] = report
     predictions.answers.put(key, answer)
     return answer
 
 
 async def activations(
-    predictions: Predictions, user: User, run_id: int, image: Image, invert: str
+    predictions: Predictions, user: User, run_id: int, given: Image | int, invert: str
 ) -> dict[str, Any]:
-    """Every layer's output for the image (the first INSIDE_MAX_LAYERS layers)."""
+    """Every layer's output for the image or test sample (the first INSIDE_MAX_LAYERS)."""
     settings = predictions.settings
     caps = Caps(settings.inside_max_layers, settings.inside_max_maps, settings.inside_max_values)
-    return await _with_image(predictions, user, run_id, image, invert, "activations",
+    return await _with_input(predictions, user, run_id, given, invert, "activations",
                              {"caps": caps})  # fmt: skip
 
 
@@ -68,7 +84,7 @@ async def saliency(
     predictions: Predictions,
     user: User,
     run_id: int,
-    image: Image,
+    given: Image | int,
     invert: str,
     class_index: int | None,
 ) -> dict[str, Any]:
@@ -83,7 +99,7 @@ async def saliency(
         "twin": tuple(twin) if twin else None,
         "class_index": class_index,
     }
-    answer = await _with_image(predictions, user, run_id, image, invert, "saliency", extra)
+    answer = await _with_input(predictions, user, run_id, given, invert, "saliency", extra)
     names = run.preprocessing["class_names"]
     return {**answer, "label": names[answer["class_index"]]}
 
@@ -101,18 +117,21 @@ async def filters(predictions: Predictions, user: User, run_id: int) -> dict[str
     return kept
 
 
+def _invalid(name: str, value: int, expected: str) -> RequestValidationError:
+    message = f"Expected {expected}. Received: {name}={value}."
+    problem = {"loc": ("query", name), "msg": message, "type": "value_error", "input": value}
+    return RequestValidationError([problem])
+
+
 def _out_of_range(name: str, value: int, classes: int) -> RequestValidationError:
-    return RequestValidationError(
-        [
-            {
-                "loc": ("query", name),
-                "msg": f"Expected a class index from 0 to {classes - 1} (the run has {classes} "
-                f"classes). Received: {name}={value}.",
-                "type": "value_error",
-                "input": value,
-            }
-        ]
-    )
+    return _invalid(name, value, f"a class index from 0 to {classes - 1} (the run has "
+                    f"{classes} classes)")  # fmt: skip
+
+
+def count_test_samples(folder: str) -> int:
+    """Samples in a stored test split, from its .npy header (nothing is read)."""
+    split = load_split(Path(folder), "test")
+    return 0 if split is None else len(split[1])
 
 
 def _question(predictions: Predictions, run: Ready, run_id: int) -> Question:
@@ -124,7 +143,7 @@ def _question(predictions: Predictions, run: Ready, run_id: int) -> Question:
     folder = predictions.settings.paths.dataset(dataset_id) if dataset_id is not None else None
     if not has_matrix:
         raise Conflict(f"Run {run_id} has no test split, so no confusion matrix to look into.")
-    if folder is None or not (folder / "x_test.npy").exists():
+    if folder is None or load_split(folder, "test") is None:
         raise Conflict(
             f"Run {run_id}'s dataset ({dataset_id}) was deleted, so its test images are gone; "
             f"the confusion matrix stays, its examples cannot be shown."

@@ -119,6 +119,12 @@ async function loadRuns() {
       el("a", { href: "/train", text: "train a model" }), " first.");
   }
   if (wanted && $("run").value !== wanted) await explainMissing(wanted);
+  // From a confusion cell's examples on the run page: ?sample=N looks inside that test image.
+  const sample = new URLSearchParams(window.location.search).get("sample");
+  const run = selectedRun();
+  if (run && sample !== null && /^\d+$/.test(sample)) {
+    showInside(run.id, { sample: Number(sample) }, run.preprocessing.class_names || []);
+  }
 }
 
 $("run").addEventListener("change", showRun);
@@ -138,7 +144,7 @@ async function predict(blob, name) {
   try {
     const answer = await api.post(`/api/runs/${run.id}/predict?k=${TOP_K}`, body);
     await showResult(answer.predictions[0], blob);
-    showInside(run.id, blob, name, run.preprocessing.class_names || []);
+    showInside(run.id, { blob, name }, run.preprocessing.class_names || []);
   } catch (error) {
     clearResult();
     showError(error.message);  // 415 not an image, 409 not completed, 422 bad request
@@ -270,7 +276,7 @@ function drawingChanged() {
     const run = selectedRun();
     if (!run || !state.drawn) return;
     const names = run.preprocessing.class_names || [];
-    canvas.toBlob((blob) => showInside(run.id, blob, "drawing.png", names), "image/png");
+    canvas.toBlob((blob) => showInside(run.id, { blob, name: "drawing.png" }, names), "image/png");
   }, INSIDE_DEBOUNCE_MS);
 }
 

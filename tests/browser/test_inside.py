@@ -77,3 +77,10 @@ def test_a_confusion_cell_shows_its_test_images(page: Page, digits_cnn_run: dict
     chosen = page.locator(f'td[data-true="{t}"][data-predicted="{p}"]')
     expect(chosen).to_have_class(re.compile(r"\bchosen\b"))
     shot("run-examples")
+
+    # Each example opens the predict page looking inside that very test image.
+    index = page.get_by_test_id("example").first.get_attribute("data-index")
+    page.get_by_test_id("example-inside").first.click()
+    expect(page).to_have_url(re.compile(rf"/predict\?run={run['id']}&sample={index}$"))
+    expect(page.get_by_test_id("inside-status")).to_contain_text(f"Test sample #{index}, a {t}.")
+    expect(page.get_by_test_id("activation-layer")).to_have_count(4)

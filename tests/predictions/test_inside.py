@@ -69,6 +69,24 @@ def test_activations_of_a_cnn_have_the_shapes_its_summary_lists(trainer, digits_
     assert np.allclose(dense["values"], [probs[i] for i in range(10)], atol=1e-4)
 
 
+def test_a_test_sample_by_index_is_the_same_as_its_image(trainer, digits_cnn_run, digits):
+    x, y = digits
+    by_index = post(trainer, digits_cnn_run["id"], "activations", None, sample=5)
+    assert by_index.status_code == 200, by_index.text
+    by_image = post(trainer, digits_cnn_run["id"], "activations", png_of(x[5])).json()
+    seen = by_index.json()["preprocessing"]
+    assert (seen["sample"], seen["true"]) == (5, int(y[5]))
+    # The PNG rounds 0..16 onto 0..255 and back: the same numbers, within that rounding.
+    assert np.allclose(by_index.json()["layers"][3]["values"], by_image["layers"][3]["values"],
+                       atol=0.02)  # fmt: skip
+    why = post(trainer, digits_cnn_run["id"], "saliency", None, sample=5).json()
+    assert np.array(why["map"]).shape == (8, 8)
+    past = post(trainer, digits_cnn_run["id"], "activations", None, sample=len(y))
+    assert past.status_code == 422 and f"from 0 to {len(y) - 1}" in past.text
+    both = post(trainer, digits_cnn_run["id"], "activations", png_of(x[5]), sample=5)
+    assert both.status_code == 422 and "not both" in both.text
+
+
 def test_an_unchanged_image_is_answered_from_the_cache(trainer, digits_cnn_run, digits):
     image = png_of(digits[0][1])
     first = post(trainer, digits_cnn_run["id"], "activations", image).json()

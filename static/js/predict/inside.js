@@ -9,25 +9,30 @@ let latest = 0;  // the newest request; older answers are dropped when they arri
 
 // ---------------------------------------------------------------------------- activations
 
-export async function showInside(runId, blob, name, classNames = []) {
+// `input`: { blob, name } for an image, or { sample } for a test-set sample by index.
+export async function showInside(runId, input, classNames = []) {
   const mine = ++latest;
   const form = () => {
+    if (input.sample !== undefined) return undefined;
     const body = new FormData();
-    body.append("file", blob, name);
+    body.append("file", input.blob, input.name);
     return body;
   };
+  const query = input.sample !== undefined ? `?sample=${input.sample}` : "";
   $("inside").hidden = false;
   $("inside-status").textContent = "Looking inside…";
   try {
     const [acts, why] = await Promise.all([
-      api.post(`/api/runs/${runId}/activations`, form()),
-      api.post(`/api/runs/${runId}/saliency`, form()),
+      api.post(`/api/runs/${runId}/activations${query}`, form()),
+      api.post(`/api/runs/${runId}/saliency${query}`, form()),
     ]);
     if (mine !== latest) return;
     showLayers(acts, classNames);
     await showSaliency(why);
-    $("inside-status").textContent = acts.layers_total > acts.layers.length
-      ? `The first ${acts.layers.length} of ${acts.layers_total} layers.` : "";
+    const sample = acts.preprocessing && acts.preprocessing.sample !== undefined
+      ? `Test sample #${acts.preprocessing.sample}, a ${acts.preprocessing.true_label}. ` : "";
+    $("inside-status").textContent = sample + (acts.layers_total > acts.layers.length
+      ? `The first ${acts.layers.length} of ${acts.layers_total} layers.` : "");
   } catch (error) {
     if (mine === latest) $("inside-status").textContent = `Could not look inside: ${error.message}`;
   }

@@ -32,11 +32,11 @@ export async function showExamples(runId, truth, predicted, names, offset = 0) {
     el("h3", { "data-testid": "examples-title", text: `${what}: ${answer.count} of ${answer.test_samples} test images` }),
     el("p", { class: "muted small", text: answer.count
       ? `${offset + 1}–${last}, the most confident first.` : "None in the test set." }),
-    el("div", { class: "example-grid" }, answer.data.map((e) => example(e))),
+    el("div", { class: "example-grid" }, answer.data.map((e) => example(runId, e))),
     ...(more ? [more] : []));
 }
 
-function example(e) {
+function example(runId, e) {
   const p = (v) => `${(100 * v).toFixed(1)}%`;
   const right = e.true === e.predicted;
   return el("figure", { class: "example", "data-testid": "example", "data-index": e.index },
@@ -44,7 +44,9 @@ function example(e) {
     el("figcaption", {},
       el("strong", { text: `${e.predicted_label} ${p(e.probability)}` }),
       right ? null : el("span", { class: "muted", text: ` · ${e.true_label} ${p(e.true_probability)}` }),
-      el("br"), el("span", { class: "muted small", text: `#${e.index}` })));
+      el("br"), el("a", { class: "small", href: `/predict?run=${runId}&sample=${e.index}`,
+        "data-testid": "example-inside", title: "Each layer's output and why this label",
+        text: `#${e.index} inside` })));
 }
 
 function examplesBox() {
