@@ -9,7 +9,7 @@ from app.api.params import Id
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.runs import service as run_service
-from app.web import account, datasets, docs, runs, users
+from app.web import account, datasets, docs, runs, sweeps, users
 from app.web.templates import remember_user, render_page
 
 # Every page's header says who is signed in (the user is looked up once per request).
@@ -20,6 +20,7 @@ router.include_router(datasets.router)
 router.include_router(docs.router)
 router.include_router(account.router)
 router.include_router(users.router)
+router.include_router(sweeps.router)
 
 
 @router.get("/", response_class=HTMLResponse)

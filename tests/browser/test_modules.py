@@ -15,7 +15,7 @@ from tests.helpers.stacks import mlp
 pytestmark = pytest.mark.browser
 
 EARLY = "/static/js/theme-early.js"
-PAGES = ["/builder", "/train", "/runs", "/datasets", "/datasets/1", "/predict", "run"]
+PAGES = ["/builder", "/train", "/runs", "/datasets", "/datasets/1", "/predict", "/sweeps", "run"]
 # What static/app.js used to define on every page; a module page must not have any of them.
 OLD_GLOBALS = ["api", "ApiError", "flash", "el", "fmtInt", "fmtShape", "fmtBytes", "fillSelect"]
 # Each violation, as the page's own securitypolicyviolation events report it.
