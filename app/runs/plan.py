@@ -104,6 +104,12 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
             f"Choose a loss before training, e.g. {SPARSE_LOSS} for integer class labels.",
             "run_loss",
             None,
+            # Code pasted without model.compile (the tutorial's CNN) has none: one click.
+            {
+                "action": "set_compile",
+                "compile": {"loss": "sparse_categorical_crossentropy"},
+                "label": f"Use {SPARSE_LOSS}",
+            },
         )
     if loss in BINARY:
         if classes == 2 and units == 1:

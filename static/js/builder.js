@@ -74,7 +74,13 @@ function wireEvents() {
   });
   wireCompileForm();
   $("dataset").addEventListener("change", (event) => {
+    const untouched = !state.layers.length && state.inputShapeText === starterShape();
     onDatasetChange(event);
+    if (untouched) {
+      // A stack not begun yet takes the new dataset's shape, as a new one would.
+      state.inputShapeText = starterShape();
+      $("input-shape").value = state.inputShapeText;
+    }
     renderSaved(); // "Train this" takes the dataset along
     changed(); // saved with the stack: unsaved until Save, and a step to undo
   });

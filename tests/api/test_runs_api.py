@@ -226,3 +226,18 @@ def test_interrupted_runs_on_start(settings, client):
     assert state.interrupt_running(engine) == [run["id"]]
     with Session(engine) as session:
         assert session.get(Run, run["id"]).status == "interrupted"
+
+
+def test_no_loss_comes_with_a_one_click_fix(client):
+    """Pasted code without model.compile (the tutorial's CNN) has no loss: one click sets it,
+    in the run's 422 and in the builder's summary against the dataset."""
+    stack = {**mlp(), "compile": {"optimizer": "adam"}}
+    fix = {
+        "action": "set_compile",
+        "compile": {"loss": "sparse_categorical_crossentropy"},
+        "label": "Use SparseCategoricalCrossentropy",
+    }
+    problem = client.post("/api/runs", json=run_body(stack)).json()["detail"][0]
+    assert problem["fix"] == fix
+    warnings = client.post("/api/summary?dataset_id=1", json=stack).json()["warnings"]
+    assert [w.get("fix") for w in warnings if w["type"] == "run_loss"] == [fix]

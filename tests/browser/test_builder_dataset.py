@@ -63,3 +63,27 @@ def test_the_dataset_is_saved_with_the_stack_and_preselected_for_training(
     expect(page.get_by_test_id("train-dataset")).to_have_value("1")
     page.get_by_test_id("train-architecture").select_option(str(arch_id))
     expect(page.get_by_test_id("train-dataset")).to_have_value(str(tiny))
+
+
+def test_an_empty_stack_follows_the_dataset_and_pasted_code_keeps_it(
+    page: Page, base_url: str
+) -> None:
+    tiny = upload(base_url, "tiny for paste")
+    open_builder(page)
+    expect(page.get_by_test_id("input-shape")).to_have_value("8,8")
+    page.get_by_test_id("dataset").select_option(str(tiny))
+    expect(page.get_by_test_id("input-shape")).to_have_value("4,4")  # nothing built yet
+    page.get_by_test_id("paste-code").click()
+    page.get_by_test_id("import-source").fill(
+        "model = Sequential([Flatten(input_shape=(28, 28)), Dense(2, activation='softmax')])"
+    )
+    page.get_by_test_id("import-run").click()
+    expect(page.get_by_test_id("import-done")).to_be_visible()
+    page.get_by_test_id("import-close").click()
+    # Pasted code names no dataset: the one chosen stays, and checks the pasted stack.
+    expect(page.get_by_test_id("dataset")).to_have_value(str(tiny))
+    page.get_by_role("button", name="Use the dataset's shape [4, 4]").click()
+    expect(page.get_by_test_id("input-shape")).to_have_value("4,4")
+    # No model.compile in the code, so no loss: one click sets one.
+    page.get_by_role("button", name="Use SparseCategoricalCrossentropy").click()
+    expect(page.get_by_test_id("loss")).to_have_value("sparse_categorical_crossentropy")

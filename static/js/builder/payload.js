@@ -47,9 +47,9 @@ export function adopt(stack) {
 
 export function fromApi(arch) {
   const dims = arch.input_shape || [];
-  return {
-    ...arch,
-    inputShapeText: dims.map((d) => (d === null ? "None" : d)).join(","),
-    datasetId: arch.dataset_id ?? null,
-  };
+  const stack = { ...arch, inputShapeText: dims.map((d) => (d === null ? "None" : d)).join(",") };
+  // A saved architecture names its dataset (null: none); pasted code names none, and the
+  // dataset chosen stays.
+  if ("dataset_id" in arch) stack.datasetId = arch.dataset_id;
+  return stack;
 }
