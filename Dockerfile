@@ -8,6 +8,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY app ./app
+COPY layerstack ./layerstack
 # EXTRAS=ray adds the Ray executor (EXECUTOR=ray, RAY_ADDRESS=...; ~240 MB): the same image
 # can then also serve as a Ray node (`ray start --address=...`), which needs Layerstack too.
 ARG EXTRAS=""
@@ -27,4 +28,4 @@ USER layerstack
 
 VOLUME /data
 EXPOSE 8000
-CMD ["python", "-m", "app"]
+CMD ["layerstack", "serve"]

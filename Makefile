@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(PY) -m app
+	$(VENV)/bin/layerstack serve
 
 # Debian's Chromium for the browser tests (as root, as in CI); elsewhere they skip with a note.
 browser:
@@ -57,13 +57,13 @@ test: install-dev browser postgres
 	$(PY) -m pytest $(ARGS)
 
 lint: install-dev
-	$(VENV)/bin/ruff check app tests bench migrations
-	$(VENV)/bin/ruff format --check app tests bench migrations
-	$(VENV)/bin/mypy app
+	$(VENV)/bin/ruff check app layerstack tests bench migrations
+	$(VENV)/bin/ruff format --check app layerstack tests bench migrations
+	$(VENV)/bin/mypy app layerstack
 
 format: install-dev
-	$(VENV)/bin/ruff check --fix app tests bench migrations
-	$(VENV)/bin/ruff format app tests bench migrations
+	$(VENV)/bin/ruff check --fix app layerstack tests bench migrations
+	$(VENV)/bin/ruff format app layerstack tests bench migrations
 
 bench: install-dev
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
