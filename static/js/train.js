@@ -5,12 +5,16 @@ import { $, api, el, fillSelect, fmtInt, fmtShape } from "./common.js";
 import { fixButtons } from "./train/fixes.js";
 
 const form = $("train-form");
-const lists = { architectures: [], datasets: [] };
+const lists = { architectures: [], datasets: [], losses: [] };
 
 // ---------------------------------------------------------------------------- choices
 
+// A loss by its class name (SparseCategoricalCrossentropy), as the builder and the warnings
+// here spell it, whether the stack names it by id ("sparse_categorical_crossentropy") or not.
 function compileName(value) {
-  return typeof value === "string" ? value : value && value.name;
+  const name = typeof value === "string" ? value : value && value.name;
+  const known = lists.losses.find((l) => l.name === name || (l.ids || []).includes(name));
+  return known ? known.name : name;
 }
 
 function describeArchitecture(a) {
@@ -85,10 +89,12 @@ function fixed(saved, fix) {
 
 async function loadChoices() {
   const wanted = $("train-page").dataset.architectureId;
-  const [architectures, datasets] = await Promise.all([
+  const [architectures, datasets, options] = await Promise.all([
     api.get("/api/architectures?limit=500"),
     api.get("/api/datasets?limit=500"),
+    api.get("/api/compile-options").catch(() => ({ losses: [] })),  // names only: not vital
   ]);
+  lists.losses = options.losses || [];
   lists.architectures = architectures.data;
   lists.datasets = datasets.data;
   fillSelect($("architecture"), lists.architectures, { text: byName, chosen: wanted });

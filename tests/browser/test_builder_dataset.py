@@ -61,6 +61,10 @@ def test_the_dataset_is_saved_with_the_stack_and_preselected_for_training(
     expect(page.get_by_test_id("train-dataset")).to_have_value(str(tiny))
     page.get_by_test_id("train-architecture").select_option(str(other.json()["id"]))
     expect(page.get_by_test_id("train-dataset")).to_have_value("1")
+    # The loss as the builder spells it, not by its string id.
+    expect(page.locator("#architecture-about")).to_contain_text(
+        "loss SparseCategoricalCrossentropy"
+    )
     page.get_by_test_id("train-architecture").select_option(str(arch_id))
     expect(page.get_by_test_id("train-dataset")).to_have_value(str(tiny))
 
