@@ -42,8 +42,8 @@ function example(runId, e) {
   return el("figure", { class: "example", "data-testid": "example", "data-index": e.index },
     el("img", { src: e.image, alt: `test sample ${e.index}` }),
     el("figcaption", {},
-      el("strong", { text: `${e.predicted_label} ${p(e.probability)}` }),
-      right ? null : el("span", { class: "muted", text: ` · ${e.true_label} ${p(e.true_probability)}` }),
+      el("strong", { text: `${e.predicted_label} · ${p(e.probability)}` }),
+      right ? null : [el("br"), el("span", { class: "muted", text: `true ${e.true_label} · ${p(e.true_probability)}` })],
       el("br"), el("a", { class: "small", href: `/predict?run=${runId}&sample=${e.index}`,
         "data-testid": "example-inside", title: "Each layer's output and why this label",
         text: `#${e.index} inside` })));
