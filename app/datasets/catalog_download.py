@@ -38,9 +38,13 @@ MIRROR_HINT = (
 
 class BadDownload(ServiceError):
     """The source sent a file that is not the one the catalog names (truncated, altered, an
-    error page): 502, nothing of it kept."""
+    error page): 502, nothing of it kept. `status_code`: the source's HTTP status, if any."""
 
     status = 502
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class Stopped(Exception):
@@ -112,7 +116,8 @@ def _open(url: str, method: str = "GET") -> http.client.HTTPResponse:
     except urllib.error.HTTPError as error:
         error.close()
         raise BadDownload(
-            f"{url} answered {error.code} {error.reason}; the file is not there. {MIRROR_HINT}"
+            f"{url} answered {error.code} {error.reason}; the file is not there. {MIRROR_HINT}",
+            error.code,
         ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         raise _unreachable(url, error) from None
@@ -135,9 +140,7 @@ def total_bytes(source: Source, files: tuple[CatalogFile, ...]) -> int | None:
                 )
             size: int | None = path.stat().st_size
         else:
-            with _open(where, "HEAD") as response:
-                length = response.headers.get("Content-Length")
-                size = int(length) if length and length.isdigit() else None
+            size = _head_size(where)
         total = None if total is None or size is None else total + size
     return total
 
@@ -149,6 +152,20 @@ class Downloaded:
     where: str  # the URL or mirror path it came from, for messages
     sha256: str  # what it hashed to while it streamed
     size: int
+
+
+def _head_size(url: str) -> int | None:
+    """The file's size from a HEAD request; None when the server does not say (or does not
+    answer HEAD: the download then finds out)."""
+    try:
+        response = _open(url, "HEAD")
+    except BadDownload as error:
+        if error.status_code in (405, 501):  # HEAD not allowed or not implemented
+            return None
+        raise
+    with response:
+        length = response.headers.get("Content-Length")
+        return int(length) if length and length.isdigit() else None
 
 
 def fetch(

@@ -87,7 +87,7 @@ class CatalogJobs:
             self._jobs[(user.id, entry.name)] = job
             thread = threading.Thread(
                 target=self._run,
-                args=(job, user, source),
+                args=(job, source),
                 name=f"catalog-{entry.name}",
                 daemon=True,
             )
@@ -102,11 +102,11 @@ class CatalogJobs:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _run(self, job: Job, user: User, source: download.Source) -> None:
+    def _run(self, job: Job, source: download.Source) -> None:
         work = self.settings.paths.tmp / f"catalog-{uuid.uuid4().hex}"
         try:
             work.mkdir(parents=True)
-            self._add(job, user, source, work)
+            self._add(job, source, work)
             job.stage = CatalogStage.DONE
         except (ServiceError, DatasetError) as error:
             job.stage, job.error, job.status = CatalogStage.FAILED, error.message, error.status
@@ -130,7 +130,7 @@ class CatalogJobs:
             shutil.rmtree(work, ignore_errors=True)
             job.finished.set()
 
-    def _add(self, job: Job, user: User, source: download.Source, work: Path) -> None:
+    def _add(self, job: Job, source: download.Source, work: Path) -> None:
         entry, got = job.entry, []
         job.stage = CatalogStage.DOWNLOADING
         for file in entry.files:
@@ -144,6 +144,10 @@ class CatalogJobs:
             options = catalog_import.options_for(entry, self.settings)
             parsed = catalog_import.parse(entry, got, options, work)
             with Session(self.engine) as session:
+                # Read again here: the request's User is bound to its own, closed session.
+                user = session.get(User, job.owner_id)
+                if user is None:
+                    raise download.Stopped  # the user was deleted meanwhile
                 where = ", ".join(d.where for d in got)
                 dataset = catalog_import.register(
                     session, self.settings, user, entry, parsed, work, where

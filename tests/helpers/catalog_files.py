@@ -115,6 +115,13 @@ def make_mirror(root: Path, with_t10k: bool = True) -> Mirror:
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     hits: dict[str, int]
     pause_s: float  # after each 64 KiB sent: a slow link, so progress can be watched
+    no_head: bool  # answer HEAD with 405, as some servers do
+
+    def do_HEAD(self) -> None:
+        if self.no_head:
+            self.send_error(405)
+            return
+        super().do_HEAD()
 
     def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
@@ -131,7 +138,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @contextmanager
 def serving(
-    folder: Path, hits: dict[str, int] | None = None, pause_s: float = 0.0
+    folder: Path, hits: dict[str, int] | None = None, pause_s: float = 0.0, no_head: bool = False
 ) -> Iterator[str]:
     """An HTTP server for `folder` on a free loopback port: its URL prefix (ending in /).
     `hits` counts the GETs per path; `pause_s` slows it down."""
@@ -139,7 +146,7 @@ def serving(
 
     def handler(*args: object) -> _Quiet:
         made = _Quiet.__new__(_Quiet)
-        made.hits, made.pause_s = counted, pause_s
+        made.hits, made.pause_s, made.no_head = counted, pause_s, no_head
         made.__init__(*args, directory=str(folder))  # type: ignore[arg-type, misc]
         return made
 
