@@ -104,12 +104,7 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
             f"Choose a loss before training, e.g. {SPARSE_LOSS} for integer class labels.",
             "run_loss",
             None,
-            # Code pasted without model.compile (the tutorial's CNN) has none: one click.
-            {
-                "action": "set_compile",
-                "compile": {"loss": "sparse_categorical_crossentropy"},
-                "label": f"Use {SPARSE_LOSS}",
-            },
+            _loss_fix(stack),
         )
     if loss in BINARY:
         if classes == 2 and units == 1:
@@ -140,6 +135,22 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
             set_units,
         )
     return "sparse" if loss in SPARSE else "one_hot"
+
+
+def _loss_fix(stack: CheckedStack) -> dict[str, Any]:
+    """Code pasted without model.compile (the tutorial's CNN) has no loss, and no metric:
+    one click sets the loss, and accuracy too when nothing is measured."""
+    if stack.compile.get("metrics"):
+        return {
+            "action": "set_compile",
+            "compile": {"loss": "sparse_categorical_crossentropy"},
+            "label": f"Use {SPARSE_LOSS}",
+        }
+    return {
+        "action": "set_compile",
+        "compile": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+        "label": f"Use {SPARSE_LOSS}, with accuracy",
+    }
 
 
 def _units_layer(stack: CheckedStack, summary: Summary) -> int:

@@ -231,13 +231,18 @@ def test_interrupted_runs_on_start(settings, client):
 def test_no_loss_comes_with_a_one_click_fix(client):
     """Pasted code without model.compile (the tutorial's CNN) has no loss: one click sets it,
     in the run's 422 and in the builder's summary against the dataset."""
-    stack = {**mlp(), "compile": {"optimizer": "adam"}}
+    stack = {**mlp(), "compile": {"optimizer": "adam"}}  # nothing measured either
     fix = {
         "action": "set_compile",
-        "compile": {"loss": "sparse_categorical_crossentropy"},
-        "label": "Use SparseCategoricalCrossentropy",
+        "compile": {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]},
+        "label": "Use SparseCategoricalCrossentropy, with accuracy",
     }
     problem = client.post("/api/runs", json=run_body(stack)).json()["detail"][0]
     assert problem["fix"] == fix
     warnings = client.post("/api/summary?dataset_id=1", json=stack).json()["warnings"]
     assert [w.get("fix") for w in warnings if w["type"] == "run_loss"] == [fix]
+    # With metrics of its own, only the loss.
+    measured = {**mlp(), "compile": {"optimizer": "adam", "metrics": ["mse"]}}
+    problem = client.post("/api/runs", json=run_body(measured)).json()["detail"][0]
+    assert problem["fix"]["compile"] == {"loss": "sparse_categorical_crossentropy"}
+    assert problem["fix"]["label"] == "Use SparseCategoricalCrossentropy"

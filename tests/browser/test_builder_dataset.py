@@ -88,6 +88,7 @@ def test_an_empty_stack_follows_the_dataset_and_pasted_code_keeps_it(
     expect(page.get_by_test_id("dataset")).to_have_value(str(tiny))
     page.get_by_role("button", name="Use the dataset's shape [4, 4]").click()
     expect(page.get_by_test_id("input-shape")).to_have_value("4,4")
-    # No model.compile in the code, so no loss: one click sets one.
-    page.get_by_role("button", name="Use SparseCategoricalCrossentropy").click()
+    # No model.compile in the code, so no loss and no metric: one click sets both.
+    page.get_by_role("button", name="Use SparseCategoricalCrossentropy, with accuracy").click()
     expect(page.get_by_test_id("loss")).to_have_value("sparse_categorical_crossentropy")
+    expect(page.get_by_test_id("metrics").get_by_label("accuracy", exact=True)).to_be_checked()

@@ -29,7 +29,10 @@ export function settingsOf(info) {
   };
   (stack.layers || []).forEach((layer, i) => {
     out[`layer ${i + 1}`] = layer.type;
-    flatten(layer.args || {}, `layer ${i + 1} ${layer.type}`, out);
+    // Its arguments one by one: the layer's own row already says it is there.
+    for (const [key, value] of Object.entries(layer.args || {})) {
+      flatten(value, `layer ${i + 1} ${layer.type}.${key}`, out);
+    }
   });
   flatten(stack.compile || {}, "compile", out);
   const { resources, ...fit } = info.fit || {};  // where it ran is not how it learned
@@ -37,10 +40,23 @@ export function settingsOf(info) {
   return out;
 }
 
+// Where a setting's row goes: the stack's own rows, its layers in order (a layer only one
+// run has beside the others' of the same place), then compile, then fit.
+function place(key) {
+  const layer = /^layer (\d+)/.exec(key);
+  if (layer) return 1 + Number(layer[1]) / 1e4;
+  if (key.startsWith("compile")) return 2;
+  if (key.startsWith("fit")) return 3;
+  return 0;
+}
+
 // Keys whose values are not the same in every run (missing counts as a value: "—").
 export function differing(settings) {
   const keys = [...new Set(settings.flatMap((s) => Object.keys(s)))];
-  return keys.filter((k) => new Set(settings.map((s) => s[k] ?? "—")).size > 1);
+  return keys.filter((k) => new Set(settings.map((s) => s[k] ?? "—")).size > 1)
+    .map((key, i) => [place(key), i, key])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , key]) => key);
 }
 
 function row(label, cells, attrs = {}) {
