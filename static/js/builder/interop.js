@@ -43,8 +43,8 @@ function importedLine(result) {
   return el("p", { class: "ok", "data-testid": "import-done" },
     `Imported ${layers} layers, ${fmtInt(result.summary.total_params)} params. `,
     fit ? `Training settings found (${fit}): “Train this” fills them in once saved. ` : "",
-    unused ? `${unused} line${unused === 1 ? " was" : "s were"} not used: see the notes beside them.`
-      : "Every line was used.");
+    unused === 1 ? "1 line was not used: see the note beside it."
+      : unused ? `${unused} lines were not used: see the notes beside them.` : "Every line was used.");
 }
 
 // The pasted source, numbered, with each note beside the line it came from.
