@@ -62,7 +62,7 @@ class Follower:
                         total=p.get("batches"),
                         loss=loss,
                     )
-                elif event.kind == "epoch":
+                elif event.kind == "epoch" and not self.as_json:
                     bar.console.print(self._epoch_line(event.data), highlight=False)
                 elif event.kind == "done":
                     bar.stop()
