@@ -9,8 +9,10 @@ name the exact line, column and value at fault.
 Cells may be quoted as RFC 4180 writes them: a comma, a doubled quote or a newline inside
 quotes, e.g. a class name "Bag, leather". A row ends at a newline outside quotes: both passes
 find those by the parity of the quotes before each newline (numpy, linear time), and a block
-that holds a quote is parsed by the csv module instead of the numpy fast path. "Line N"
-counts rows (the header is line 1), so a quoted newline does not start a new line.
+that holds a quote keeps the numpy fast path for its delimiters outside quotes (quoted labels
+cost nothing); only a block whose numbers are quoted, or that fails, goes through the csv
+module. "Line N" counts rows (the header is line 1), so a quoted newline does not start a new
+line.
 """
 
 from __future__ import annotations
@@ -231,19 +233,24 @@ def _sample_shape(name: str, features: int, image_shape: tuple[int, ...] | None)
 
 
 def _parse_block(block: bytes, row0: int, table: _Table) -> tuple[np.ndarray, list[bytes]]:
-    """A block's feature values (rows x features) and its label cells' raw text."""
+    """A block's feature values (rows x features) and its label cells' text (unquoted)."""
     if not block.isascii():
         _check_utf8(block, row0, table.name)
-    if b'"' in block:
-        return _parse_quoted(block, row0, table)
-    if b"\r" in block:
+    if b"\r" in block:  # inside quoted cells too, so every path reads the same text
         block = block.replace(b"\r\n", b"\n")
+    quoted = b'"' in block
     u = np.frombuffer(block, dtype=np.uint8)
-    newline = u == NEWLINE
-    ends = np.flatnonzero(newline | (u == COMMA))  # each cell ends at its delimiter
-    rows, cols, k = block.count(b"\n"), len(table.columns), table.label
+    newline, comma = u == NEWLINE, u == COMMA
+    if quoted:  # a delimiter inside quotes is text (the quotes' parity, as in pass 1)
+        outside = (np.cumsum(u == QUOTE, dtype=np.int64) & 1) == 0
+        newline &= outside
+        comma &= outside
+    ends = np.flatnonzero(newline | comma)  # each cell ends at its delimiter
+    rows, cols, k = int(newline.sum()), len(table.columns), table.label
     # The right count, with a newline after every `cols` cells: every line has `cols` cells.
     if ends.size != rows * cols or not newline[ends[cols - 1 :: cols]].all():
+        if quoted:
+            return _parse_quoted(block, row0, table)  # names the row at fault
         _raise_ragged(block, row0, table)
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
@@ -258,12 +265,29 @@ def _parse_block(block: bytes, row0: int, table: _Table) -> tuple[np.ndarray, li
     marks = np.zeros(u.size + 1, dtype=np.int8)
     marks[cut_from], marks[cut_to] = 1, -1
     numbers = u[np.cumsum(marks[:-1], dtype=np.int8) == 0].tobytes()
+    if quoted and (b'"' in numbers or not all(map(_well_quoted, labels))):
+        return _parse_quoted(block, row0, table)  # quoted numbers (rare), or bad quoting
     w = widths.reshape(rows, cols)  # long word labels must not rule out the integer path
     widest = max(w[:, :k].max(initial=0), w[:, k + 1 :].max(initial=0))
     values = _parse_numbers(numbers, rows, cols - 1, int(widest))
     if values is None:
+        if quoted:
+            return _parse_quoted(block, row0, table)
         values = _parse_slowly(block, row0, table)
-    return values.reshape(rows, cols - 1), labels
+    return values.reshape(rows, cols - 1), [_unquote(t) for t in labels] if quoted else labels
+
+
+def _well_quoted(cell: bytes) -> bool:
+    """No quote, or quoted as a whole with each quote inside doubled (RFC 4180)."""
+    if b'"' not in cell:
+        return True
+    inner = cell[1:-1]
+    return len(cell) > 1 and cell[0] == cell[-1] == QUOTE and b'"' not in inner.replace(b'""', b"")
+
+
+def _unquote(cell: bytes) -> bytes:
+    """A label cell's text as the csv module reads it: "Bag, leather" -> Bag, leather."""
+    return cell[1:-1].replace(b'""', b'"') if cell.startswith(b'"') else cell
 
 
 def _parse_numbers(text: bytes, rows: int, width: int, widest: int) -> np.ndarray | None:

@@ -322,7 +322,7 @@ def test_quoted_class_name_with_a_comma(tmp_path: Path) -> None:
 def test_doubled_quotes_and_newlines_inside_quotes(tmp_path: Path) -> None:
     text = 'a,label,b\r\n1,"say ""hi""",2\r\n3,"two\r\nlines",4\r\n"5","6 ""x""",7\r\n'
     parsed, x, y = parse(tmp_path, text)
-    assert parsed.class_names == ['6 "x"', 'say "hi"', "two\r\nlines"]
+    assert parsed.class_names == ['6 "x"', 'say "hi"', "two\nlines"]  # as a row's end
     assert y.tolist() == [1, 2, 0] and x.tolist() == [[1, 2], [3, 4], [5, 7]]
 
 
@@ -381,3 +381,25 @@ def test_quoted_labels_still_count_against_max_classes(tmp_path: Path) -> None:
     rows = "".join(f'"class, {i}",1\n' for i in range(40))
     message = parse_error(tmp_path, "label,a\n" + rows, max_classes=3).message
     assert "over the limit of 3 classes" in message
+
+
+def test_quoted_labels_keep_the_numpy_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only quoted numbers or bad quoting go cell by cell (measured: 5,000 rows x 784 pixels
+    with quoted labels took 3.7 s that way, 0.5 s on the fast path, 0.45 s unquoted)."""
+
+    def cell_by_cell(*args: object) -> None:
+        raise AssertionError("a block with quoted labels only went cell by cell")
+
+    monkeypatch.setattr(csvfile, "_parse_quoted", cell_by_cell)
+    monkeypatch.setattr(csvfile, "BLOCK_BYTES", 200)
+    text, x_rows, y_rows = mnist_like(60, 10)
+    names = ['"Bag, leather"', '"say ""hi"""', "plain"]
+    lines = text.split("\n")
+    lines[1:-1] = [names[int(line[0]) % 3] + line[1:] for line in lines[1:-1]]
+    parsed, x, y = parse(tmp_path, "\n".join(lines))
+    assert parsed.class_names == ["Bag, leather", "plain", 'say "hi"']
+    assert np.array_equal(x, x_rows)
+    expected = [["Bag, leather", 'say "hi"', "plain"][v % 3] for v in y_rows.tolist()]
+    assert [parsed.class_names[v] for v in y.tolist()] == expected
