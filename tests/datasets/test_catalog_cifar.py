@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -79,3 +80,30 @@ def test_the_budget_is_checked_from_the_batch_sizes_before_reading(tmp_path: Pat
     with pytest.raises(DatasetError, match="MAX_DATASET_BYTES") as caught:
         parse_cifar([upload], Options(max_bytes=10_000), tmp_path, CIFAR_BATCH)
     assert caught.value.status == 413 and not list(tmp_path.glob("*.npy"))
+
+
+class Py2Pickler(pickle._Pickler):  # type: ignore[name-defined]
+    """Writes bytes as Python 2 strings (BINSTRING), as cPickle wrote the real batches."""
+
+    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
+
+    def save_str2(self, obj: bytes) -> None:
+        if len(obj) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(obj)]) + obj)
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch[bytes] = save_str2
+
+
+def test_a_python_2_batch_as_the_real_archive_holds_loads() -> None:
+    """Protocol 2, str as BINSTRING, numpy 1.x's module name (numpy.core.multiarray)."""
+    data = np.arange(2 * 3072, dtype=np.uint8).reshape(2, 3072) % 251
+    out = io.BytesIO()
+    Py2Pickler(out, protocol=2).dump({b"data": data, b"labels": [3, 7], b"batch_label": b"b1"})
+    pickled = out.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    assert b"numpy.core.multiarray\n_reconstruct" in pickled and b"_codecs" not in pickled
+    x, y = load_batch(pickled, "data_batch_1")
+    assert y.tolist() == [3, 7]
+    assert np.array_equal(x.transpose(0, 3, 1, 2).reshape(2, 3072), data)
