@@ -25,6 +25,7 @@ LAYER: Section = "layer"
 _LAYER = re.compile(r"^layers\[(\d{1,9})\]\.args\.([A-Za-z_]\w{0,63})$")
 _DOTTED = re.compile(r"^(fit|compile)\.([A-Za-z_]\w{0,63})(?:\.([A-Za-z_]\w{0,63}))?$")
 _LAYER_NO_ARGS = re.compile(r"^layers\[(\d{1,9})\]\.([A-Za-z_]\w{0,63})$")
+SAMPLE_FROM_RANGE = 10**9  # grids up to this many points are sampled without repeats directly
 EXAMPLES = (
     '"fit.<field>" (e.g. "fit.batch_size"), "compile.<field>[.<argument>]" (e.g. '
     '"compile.optimizer.learning_rate") or "layers[<i>].args.<argument>" (e.g. '
@@ -83,7 +84,15 @@ def choose(grid: dict[str, list[Any]], trials: int | None, seed: int) -> list[in
     total = count(grid)
     if trials is None or trials >= total:
         return list(range(total))
-    return sorted(random.Random(seed).sample(range(total), trials))
+    rng = random.Random(seed)
+    if total <= SAMPLE_FROM_RANGE:
+        return sorted(rng.sample(range(total), trials))
+    # random.sample needs len(range), which stops at sys.maxsize; a grid this large has far
+    # more points than trials, so drawing until `trials` differ ends almost at once.
+    chosen: set[int] = set()
+    while len(chosen) < trials:
+        chosen.add(rng.randrange(total))
+    return sorted(chosen)
 
 
 def apply(

@@ -31,6 +31,7 @@ from app.sweeps.grid import (
 Grid = dict[SettingPath, list[Any]]
 # Fit settings that are objects of their own, whose fields a path may name (fit.x.y).
 FIT_OBJECTS = ("early_stopping", "reduce_lr_on_plateau", "resources")
+MAX_VALUES = 1000  # per setting: with trials, the grid may be far larger than the runs
 SHOWN_FAILURES = 5  # combinations named in a refusal; the rest are counted
 
 
@@ -63,6 +64,11 @@ def _check_values_list(raw: str, values: Any) -> None:
         raise PathError(
             f"expected a non-empty list of the values to try, e.g. [0.01, 0.001]. "
             f"{received('value', values)}."
+        )
+    if len(values) > MAX_VALUES:
+        raise PathError(
+            f"{len(values)} values listed; a setting takes at most {MAX_VALUES} in one sweep. "
+            "List fewer (with trials, a sample of them is trained anyway)."
         )
     seen: dict[str, int] = {}
     for k, value in enumerate(values):

@@ -51,7 +51,11 @@ def test_a_sample_is_seeded_sorted_and_without_repeats():
     assert choose(GRID, None, seed=3) == list(range(12))
     assert choose(GRID, 12, seed=3) == list(range(12))
     big = {f"fit.x{i}": list(range(100)) for i in range(6)}  # 10**12 points, never listed
-    assert len(choose(big, 4, seed=1)) == 4
+    assert len(choose(big, 4, seed=1)) == 4 == len(set(choose(big, 4, seed=1)))
+    huge = {f"fit.x{i}": list(range(1000)) for i in range(16)}  # 10**48: past sys.maxsize
+    picked = choose(huge, 64, seed=2)
+    assert len(set(picked)) == 64 and picked == choose(huge, 64, seed=2)
+    assert combination(huge, picked[-1])["fit.x0"] in range(1000)
 
 
 def test_a_combination_is_applied_to_copies():

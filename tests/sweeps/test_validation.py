@@ -48,6 +48,8 @@ def refused(client, body, status=422):
         ({"fit.batch_size": 32}, ["body", "grid", "fit.batch_size"], ["a non-empty list"]),
         ({"fit.batch_size": [32, 32]}, ["body", "grid", "fit.batch_size"],
          ["value 1 (32) repeats value 0"]),
+        ({"fit.batch_size": list(range(1, 1002))}, ["body", "grid", "fit.batch_size"],
+         ["1001 values listed; a setting takes at most 1000"]),
     ],
 )  # fmt: skip
 def test_a_path_that_names_no_setting_of_the_base_is_refused(client, grid, loc, says):
@@ -121,6 +123,21 @@ def test_more_runs_than_max_sweep_runs_are_refused(client):
     assert problem["loc"] == ["body", "trials"]
     [problem] = refused(client, sweep(GRID, trials=5))
     assert "the grid has only 4 combinations" in problem["msg"]
+
+
+def test_a_sample_of_a_grid_of_trillions_of_points_is_drawn(client):
+    grid = {
+        f"layers[1].args.{arg}": values
+        for arg, values in (
+            ("units", list(range(1, 1001))),
+            ("activation", ["relu", "tanh", "sigmoid"]),
+        )
+    }
+    grid |= {f"fit.{field}": list(range(1, 1001)) for field in ("epochs", "batch_size")}
+    grid["compile.optimizer.learning_rate"] = [i / 10_000 for i in range(1, 1001)]
+    answer = client.post("/api/sweeps", json=sweep(grid, trials=2, seed=1))
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["run_count"] == 2
 
 
 def test_a_sample_of_a_large_grid_is_within_the_cap(client):
