@@ -20,7 +20,7 @@ export function axes(epochSteps) {
   ];
 }
 const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];  // whole epochs only
-const TRAIL_ALPHA = "99";  // the trail's colour: its series' colour, lighter (#rrggbbaa)
+const TRAIL_ALPHA = "b3";  // the trail's colour: its series' colour, lighter (#rrggbbaa)
 
 // Created on the first data and rebuilt only when its series change (or the theme does); new
 // epochs and running points go through setData, which is cheap. `trailKey`: the key whose
@@ -113,9 +113,9 @@ export class LiveChart {
       series.push({
         label: `${this.trailKey} (this epoch, so far)`,
         stroke: `${COLORS[at % COLORS.length]}${TRAIL_ALPHA}`,
-        dash: [2, 3],
+        dash: [5, 4],
         width: 2,
-        points: { show: true, size: 4 },
+        points: { show: true, size: 5 },
         spanGaps: true,
       });
     }
