@@ -5,8 +5,6 @@ refuse, more runs than MAX_SWEEP_RUNS."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.helpers.stacks import mlp
 
 GRID = {"compile.optimizer.learning_rate": [0.01, 0.001], "fit.batch_size": [32, 128]}
@@ -26,59 +24,60 @@ def refused(client, body, status=422):
     return answer.json()["detail"]
 
 
-@pytest.mark.parametrize(
-    ("grid", "loc", "says"),
-    [
-        ({"layers[7].args.units": [8]}, ["body", "grid", "layers[7].args.units"],
-         ['grid["layers[7].args.units"]', "the stack has 3 layers", "received index 7",
-          "from 0 to 2"]),
-        ({"layers[1].args.unitz": [8]}, ["body", "grid", "layers[1].args.unitz"],
-         ["a Dense, which has no argument `unitz`", "Did you mean 'units'?"]),
-        ({"layers[0].args.units": [8]}, ["body", "grid", "layers[0].args.units"],
-         ["a Flatten, which has no argument `units`"]),
-        ({"fit.bach_size": [8]}, ["body", "grid", "fit.bach_size"],
-         ["fit has no setting `bach_size`", "batch_size"]),
-        ({"compile.optimizer.lr": [0.1]}, ["body", "grid", "compile.optimizer.lr"],
-         ["Adam has no argument `lr`", "learning_rate"]),
-        ({"layers[1].units": [8]}, ["body", "grid", "layers[1].units"],
-         ['use "layers[1].args.units"']),
-        ({"architecture.layers": [8]}, ["body", "grid", "architecture.layers"],
-         ["names no setting", '"fit.<field>"']),
-        ({"fit.batch_size": []}, ["body", "grid", "fit.batch_size"], ["a non-empty list"]),
-        ({"fit.batch_size": 32}, ["body", "grid", "fit.batch_size"], ["a non-empty list"]),
-        ({"fit.batch_size": [32, 32]}, ["body", "grid", "fit.batch_size"],
-         ["value 1 (32) repeats value 0"]),
-        ({"fit.batch_size": list(range(1, 1002))}, ["body", "grid", "fit.batch_size"],
-         ["1001 values listed; a setting takes at most 1000"]),
-    ],
-)  # fmt: skip
-def test_a_path_that_names_no_setting_of_the_base_is_refused(client, grid, loc, says):
-    [problem] = refused(client, sweep({**GRID, **grid}))
-    assert problem["loc"] == loc
-    for words in says:
-        assert words in problem["msg"]
+# (grid, where the problem is, what its message says), each refused on its own.
+PATH_CASES = [
+    ({"layers[7].args.units": [8]}, ["body", "grid", "layers[7].args.units"],
+     ['grid["layers[7].args.units"]', "the stack has 3 layers", "received index 7",
+      "from 0 to 2"]),
+    ({"layers[1].args.unitz": [8]}, ["body", "grid", "layers[1].args.unitz"],
+     ["a Dense, which has no argument `unitz`", "Did you mean 'units'?"]),
+    ({"layers[0].args.units": [8]}, ["body", "grid", "layers[0].args.units"],
+     ["a Flatten, which has no argument `units`"]),
+    ({"fit.bach_size": [8]}, ["body", "grid", "fit.bach_size"],
+     ["fit has no setting `bach_size`", "batch_size"]),
+    ({"compile.optimizer.lr": [0.1]}, ["body", "grid", "compile.optimizer.lr"],
+     ["Adam has no argument `lr`", "learning_rate"]),
+    ({"layers[1].units": [8]}, ["body", "grid", "layers[1].units"],
+     ['use "layers[1].args.units"']),
+    ({"architecture.layers": [8]}, ["body", "grid", "architecture.layers"],
+     ["names no setting", '"fit.<field>"']),
+    ({"fit.batch_size": []}, ["body", "grid", "fit.batch_size"], ["a non-empty list"]),
+    ({"fit.batch_size": 32}, ["body", "grid", "fit.batch_size"], ["a non-empty list"]),
+    ({"fit.batch_size": [32, 32]}, ["body", "grid", "fit.batch_size"],
+     ["value 1 (32) repeats value 0"]),
+    ({"fit.batch_size": list(range(1, 1002))}, ["body", "grid", "fit.batch_size"],
+     ["1001 values listed; a setting takes at most 1000"]),
+]  # fmt: skip
+VALUE_CASES = [
+    ({"layers[1].args.units": [64, "many"]}, ["body", "grid", "layers[1].args.units", 1],
+     ['grid["layers[1].args.units"][1]', "Expected an integer >= 1 for `units`",
+      "Received: units='many' (a string)"]),
+    ({"fit.batch_size": [32, 0]}, ["body", "grid", "fit.batch_size", 1],
+     ["greater than or equal to 1", "Received: fit.batch_size=0"]),
+    ({"compile.optimizer.learning_rate": [-1]},
+     ["body", "grid", "compile.optimizer.learning_rate", 0], ["Expected a number > 0.0"]),
+    ({"layers[1].args.activation": ["relu", "rleu"]},
+     ["body", "grid", "layers[1].args.activation", 1], ["rleu"]),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("grid", "loc", "says"),
-    [
-        ({"layers[1].args.units": [64, "many"]}, ["body", "grid", "layers[1].args.units", 1],
-         ['grid["layers[1].args.units"][1]', "Expected an integer >= 1 for `units`",
-          "Received: units='many' (a string)"]),
-        ({"fit.batch_size": [32, 0]}, ["body", "grid", "fit.batch_size", 1],
-         ["greater than or equal to 1", "Received: fit.batch_size=0"]),
-        ({"compile.optimizer.learning_rate": [-1]},
-         ["body", "grid", "compile.optimizer.learning_rate", 0], ["Expected a number > 0.0"]),
-        ({"layers[1].args.activation": ["relu", "rleu"]},
-         ["body", "grid", "layers[1].args.activation", 1], ["rleu"]),
-    ],
-)  # fmt: skip
-def test_a_value_of_the_wrong_type_is_refused_by_its_index(client, grid, loc, says):
-    [problem] = refused(client, sweep({**GRID, **grid}))
-    assert problem["loc"] == loc and problem["type"] == "sweep_value"
-    for words in says:
-        assert words in problem["msg"]
-    assert "Change or remove this value" in problem["msg"]
+def test_a_path_that_names_no_setting_of_the_base_is_refused(client):
+    """One app per database for all the cases: each refusal leaves nothing behind."""
+    for grid, loc, says in PATH_CASES:
+        [problem] = refused(client, sweep({**GRID, **grid}))
+        assert problem["loc"] == loc, grid
+        assert problem["type"] == "sweep_path", grid
+        for words in says:
+            assert words in problem["msg"], grid
+
+
+def test_a_value_of_the_wrong_type_is_refused_by_its_index(client):
+    for grid, loc, says in VALUE_CASES:
+        [problem] = refused(client, sweep({**GRID, **grid}))
+        assert problem["loc"] == loc and problem["type"] == "sweep_value", grid
+        for words in says:
+            assert words in problem["msg"], grid
+        assert "Change or remove this value" in problem["msg"]
 
 
 def test_every_problem_is_listed_at_once(client):
