@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import zipfile
@@ -102,7 +101,9 @@ def _savedmodel(model: Any, work: Path, name: str) -> Path:
     folder = work / "model"
     model.export(folder, format="tf_saved_model", verbose=False)
     archive = work / name
-    shutil.make_archive(str(archive.with_suffix("")), "zip", work, "model")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(folder.rglob("*")):
+            out.write(path, path.relative_to(work))
     return archive
 
 
