@@ -12,12 +12,17 @@ from typing import Any
 from app.catalog import OPTIMIZERS, Invalid
 from app.models import FINISHED, Run, RunStatus
 from app.stacks.loss_advice import LOSS_WARNINGS
+from app.stacks.outputs import loss_name
 from app.stacks.stack import check_stack
 from app.stacks.summary import summarize
 
 # How close to chance counts as "near": within this share of the way from chance to 100%.
 NEAR_CHANCE = 0.1
 LOSS_FALL = 0.99  # the last epoch's loss must be under this share of the first's
+# A cross-entropy still this close to what guessing every class alike scores (ln classes)
+# has not learned to tell the classes apart, however much it fell in epoch 1 (the logits
+# trap on MNIST: 2.62, then 2.28 for every later epoch, against ln 10 = 2.30).
+NEAR_GUESSING = 0.9
 FEW_EPOCHS = 3
 # A run that ended before its last epoch is judged once it has this many: by then a stack
 # that learns has left chance and its loss has fallen (the digits MLP is past 80% after one
@@ -65,6 +70,7 @@ def _findings(run: Run, history: list[dict[str, Any]]) -> list[str]:
             )
     logged = [row.get("loss") for row in history]
     losses = [float(x) for x in logged if isinstance(x, int | float) and math.isfinite(x)]
+    guessing = _guessing_loss(run)
     if len(losses) < len(logged):
         out.append("Its loss became NaN or infinite: the weights blew up.")
     elif len(losses) >= 2 and losses[-1] >= LOSS_FALL * losses[0]:
@@ -72,7 +78,23 @@ def _findings(run: Run, history: list[dict[str, Any]]) -> list[str]:
             f"Its loss did not fall: {losses[0]:.4g} after epoch 1, {losses[-1]:.4g} after "
             f"epoch {len(losses)}."
         )
+    elif losses and guessing and losses[-1] >= NEAR_GUESSING * guessing:
+        out.append(
+            f"Its loss, {losses[-1]:.4g} after epoch {len(losses)}, is about what guessing "
+            f"every class alike scores ({guessing:.3g}): it has not learned to tell the "
+            f"classes apart."
+        )
     return out
+
+
+def _guessing_loss(run: Run) -> float | None:
+    """The cross-entropy of a uniform guess, ln(classes), for a run with a cross-entropy
+    loss; None for any other loss."""
+    name = loss_name(run.stack.get("compile", {}).get("loss")) or ""
+    labels = run.preprocessing.get("labels")
+    if "Crossentropy" not in name or labels not in ("sparse", "one_hot", "binary"):
+        return None
+    return math.log(2 if labels == "binary" else len(run.preprocessing["class_names"]))
 
 
 def _stack_causes(run: Run) -> list[dict[str, str]]:

@@ -146,6 +146,7 @@ def test_a_run_that_learned_nothing_says_so_on_the_run_and_predict_pages(
     expect(diagnosis).to_contain_text("Its loss did not fall")
     expect(diagnosis.locator("li[data-kind='linear_output_without_logits']")).to_be_visible()
     expect(diagnosis.locator("li[data-kind='learning_rate']")).to_contain_text("1e-07")
+    expect(diagnosis).not_to_contain_text("null")  # an inline stack: no builder link, no 'null'
 
     page.goto(f"/predict?run={run['id']}")
     expect(page.get_by_test_id("predict-diagnosis")).to_contain_text(

@@ -132,3 +132,19 @@ def test_runs_that_ended_early_with_too_few_epochs_are_not_judged(client):
 def test_a_completed_run_is_judged_however_short(client):
     run = finished(client, logits_trap(), [2.3, 2.3], right_per_class=1)
     assert [c["kind"] for c in run["diagnosis"]["causes"]][-1] == "few_epochs"
+
+
+def test_a_loss_that_stays_at_guessing_after_epoch_1_is_said(client):
+    """The logits trap on MNIST: epoch 1's mean loss is high, then it sits at about ln 10
+    while the accuracy, at 40%, is above near-chance."""
+    run = finished(client, logits_trap(), [2.62, 2.27, 2.28, 2.28], right_per_class=4)
+    (finding,) = run["diagnosis"]["findings"]
+    assert finding == (
+        "Its loss, 2.28 after epoch 4, is about what guessing every class alike scores "
+        "(2.3): it has not learned to tell the classes apart."
+    )
+    assert run["diagnosis"]["causes"][0]["kind"] == "linear_output_without_logits"
+    # A run that learned is far below it; a regression loss has no such level.
+    assert finished(client, mlp([8, 8]), [2.62, 1.1, 0.6], right_per_class=4)["diagnosis"] is None
+    mse = mlp([8, 8], loss="mean_squared_error")
+    assert finished(client, mse, [9.0, 2.5, 2.4], right_per_class=4)["diagnosis"] is None

@@ -18,9 +18,10 @@ export function showDiagnosis(info) {
   const box = $("run-diagnosis");
   box.hidden = !d;
   if (!d) return;
+  // An inline stack has no saved architecture to open (and replaceChildren writes null as text).
   const builder = info.architecture_id
     ? el("p", {}, el("a", { href: `/builder?architecture=${info.architecture_id}`, text: "Open its architecture in the builder" }))
-    : null;
+    : "";
   box.replaceChildren(
     // A run that ended early is judged on the epochs it had (app/runs/diagnosis.py).
     el("strong", { text: info.status === "completed" ? "This run learned little. "
