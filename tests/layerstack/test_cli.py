@@ -71,6 +71,18 @@ def test_import_run_follow_predict_export_with_json(trainer, tmp_path):
     report = json.loads(exported.stdout)
     assert report["agreement"] == 1.0 and report["size"] == target.stat().st_size > 1000
 
+    (tmp_path / "tiny.csv").write_text("label,a,b,c,d\n" + "".join(
+        f"{row % 2},{row},{row % 3},{row % 5},{row % 7}\n" for row in range(40)))  # fmt: skip
+    uploaded = layerstack(trainer, "data", "upload", str(tmp_path / "tiny.csv"), "--name",
+                          "tiny cli", "--json")  # fmt: skip
+    assert uploaded.returncode == 0, uploaded.stderr
+    dataset = json.loads(uploaded.stdout)
+    assert dataset["num_train"] + dataset["num_test"] == 40 and dataset["input_shape"] == [4]
+    listed = json.loads(layerstack(trainer, "data", "list", "--json").stdout)
+    assert dataset["id"] in [d["id"] for d in listed]
+    words = layerstack(trainer, "data", "upload", str(tmp_path / "tiny.csv"), "--name", "again")
+    assert words.returncode == 0 and "40" not in words.stderr and "classes" in words.stdout
+
     # The same without --json: words and tables for a person.
     table = layerstack(trainer, "runs")
     assert table.returncode == 0 and "completed" in table.stdout
