@@ -65,16 +65,18 @@ def read_runs(
     status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
     architecture_id: QueryId = None,
     dataset_id: QueryId = None,
+    sweep_id: QueryId = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Any:
-    """Runs, newest first, filtered by status, architecture or dataset."""
+    """Runs, newest first, filtered by status, architecture, dataset or sweep."""
     return service.list_runs(
         session,
         user,
         status=status,
         architecture_id=architecture_id,
         dataset_id=dataset_id,
+        sweep_id=sweep_id,
         offset=offset,
         limit=limit,
     )

@@ -109,16 +109,18 @@ def list_runs(
     status: RunStatus | None = None,
     architecture_id: int | None = None,
     dataset_id: int | None = None,
+    sweep_id: int | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> RunsPublic:
     """The user's runs (an admin: everyone's), newest first, filtered by status,
-    architecture or dataset."""
+    architecture, dataset or sweep."""
     query = visible(select(Run), Run, user)
     filters = (
         (Run.status, status),
         (Run.architecture_id, architecture_id),
         (Run.dataset_id, dataset_id),
+        (Run.sweep_id, sweep_id),
     )
     for column, value in filters:
         if value is not None:

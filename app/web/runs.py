@@ -44,10 +44,11 @@ class RunFilters(BaseModel):
     status: RunStatus | None = None
     architecture_id: int | None = Field(None, ge=1, le=MAX_ID)
     dataset_id: int | None = Field(None, ge=1, le=MAX_ID)
+    sweep_id: int | None = Field(None, ge=1, le=MAX_ID)  # from a sweep's page
     offset: int = Field(0, ge=0, le=MAX_ID)
     limit: int = Field(PAGE, ge=1, le=100)
 
-    @field_validator("status", "architecture_id", "dataset_id", mode="before")
+    @field_validator("status", "architecture_id", "dataset_id", "sweep_id", mode="before")
     @classmethod
     def _blank_is_any(cls, value: Any) -> Any:
         return None if value == "" else value

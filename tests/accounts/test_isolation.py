@@ -68,7 +68,7 @@ def test_lists_and_filters_show_only_your_own_work(world):
     owns = {"/api/architectures": 1, "/api/runs": 3, "/api/sweeps": 1}
     for path in ("/api/architectures", "/api/runs", f"/api/runs?dataset_id={owned['dataset_id']}",
                  f"/api/runs?architecture_id={owned['architecture_id']}",
-                 "/api/sweeps"):  # fmt: skip
+                 f"/api/runs?sweep_id={owned['sweep_id']}", "/api/sweeps"):  # fmt: skip
         assert client.get(path, headers=bob.headers).json() == {"data": [], "count": 0}, path
         listed = path.split("?")[0]
         assert client.get(listed, headers=alice.headers).json()["count"] == owns[listed]
@@ -98,7 +98,7 @@ def test_the_built_in_dataset_is_for_everyone_to_read_and_no_one_to_delete(world
 def test_an_admin_sees_and_manages_everyones_work(world):
     client, boss, alice, _, owned = world
     runs = client.get("/api/runs", headers=boss.headers).json()
-    assert [r["owner_id"] for r in runs["data"]] == [alice.id]
+    assert {r["owner_id"] for r in runs["data"]} == {alice.id}  # her run and her sweep's
     assert client.get(f"/runs/{owned['run_id']}", headers=boss.headers).status_code == 200
     cancel = client.post(f"/api/runs/{owned['run_id']}/cancel", headers=boss.headers)
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"

@@ -167,3 +167,16 @@ def test_another_users_sweep_is_404_and_not_listed(accounts):
     assert mine["statuses"] == {"queued": 2}  # nothing was cancelled or deleted by bob
     everyone = accounts.get("/api/sweeps", headers=boss.headers).json()  # an admin sees all
     assert [s["id"] for s in everyone["data"]] == [sweep["id"]]
+
+
+def test_the_runs_list_filters_by_sweep(client):
+    other = client.post("/api/runs", json=body()["base"]).json()
+    sweep = create(client, body({"fit.batch_size": [8, 16]}))
+    ids = sorted(r["id"] for r in sweep["runs"])
+    listed = client.get(f"/api/runs?sweep_id={sweep['id']}").json()
+    assert listed["count"] == 2 and sorted(r["id"] for r in listed["data"]) == ids
+    page = client.get(f"/runs?sweep_id={sweep['id']}").text
+    assert all(f'id="run-row-{run_id}"' in page for run_id in ids)
+    assert f'id="run-row-{other["id"]}"' not in page
+    assert 'data-testid="filter-sweep"' in page and f"sweep #{sweep['id']}" in page
+    assert 'data-testid="filter-sweep"' not in client.get("/runs").text
