@@ -3,13 +3,12 @@
 // what each layer makes of it, updated as you draw (static/js/predict/inside.js).
 
 import { $, api, el, fmtShape } from "./common.js";
+import { Drawing } from "./predict/draw.js";
 import { clearInside, showFilters, showInside } from "./predict/inside.js";
 
 const TOP_K = 5;
 const INSIDE_DEBOUNCE_MS = 250;  // while drawing: look inside once the pen rests this long
-const state = {
-  runs: [], names: { architectures: {}, datasets: {} }, drawn: false, objectUrl: null, insideTimer: null,
-};
+const state = { runs: [], names: { architectures: {}, datasets: {} }, objectUrl: null };
 
 // ---------------------------------------------------------------------------- the run
 
@@ -64,7 +63,7 @@ function showRun() {
   // Drawing makes sense for one-channel models (digits, letters, sketches), not photos.
   $("draw-card").hidden = kind !== "grayscale";
   const side = prep.dataset_shape.length === 1 ? Math.sqrt(prep.dataset_shape[0]) : prep.dataset_shape[1];
-  setBrush(side);
+  drawing.setBrush(side);
 }
 
 // What Layerstack changed between the dataset and this model, said as what the model expects.
@@ -252,80 +251,29 @@ zone.addEventListener("keydown", (e) => {
 
 // ---------------------------------------------------------------------------- drawing
 
-const canvas = $("draw-canvas");
-const pen = canvas.getContext("2d");
-let last = null;
-
-// Strokes about 1.5 model pixels wide, like the training digits' pen.
-function setBrush(side) {
-  pen.lineWidth = Math.max(18, Math.min(48, (canvas.width / (side || 28)) * 1.5));
-}
-
-function clearCanvas() {
-  pen.fillStyle = "#000";
-  pen.fillRect(0, 0, canvas.width, canvas.height);
-  state.drawn = false;
-  clearTimeout(state.insideTimer);
-}
-
 // Each layer's answer follows the drawing: once the pen rests, the canvas goes to the
 // activations and saliency endpoints (not to predict: the last layer's bars are its answer).
-function drawingChanged() {
-  clearTimeout(state.insideTimer);
-  state.insideTimer = setTimeout(() => {
+const drawing = new Drawing($("draw-canvas"), {
+  restMs: INSIDE_DEBOUNCE_MS,
+  onRest: () => {
     const run = selectedRun();
-    if (!run || !state.drawn) return;
+    if (!run || !drawing.drawn) return;
     const names = run.preprocessing.class_names || [];
-    canvas.toBlob((blob) => showInside(run.id, { blob, name: "drawing.png" }, names), "image/png");
-  }, INSIDE_DEBOUNCE_MS);
-}
-
-// Pointer position in canvas pixels: the canvas is shown smaller than 280 px on a phone.
-function point(e) {
-  const box = canvas.getBoundingClientRect();
-  const x = ((e.clientX - box.left) * canvas.width) / box.width;
-  const y = ((e.clientY - box.top) * canvas.height) / box.height;
-  return [x, y];
-}
-
-function stroke(from, to) {
-  pen.strokeStyle = "#fff";
-  pen.lineCap = "round";
-  pen.lineJoin = "round";
-  pen.beginPath();
-  pen.moveTo(...from);
-  pen.lineTo(...to);
-  pen.stroke();
-  state.drawn = true;
-}
-
-canvas.addEventListener("pointerdown", (e) => {
-  canvas.setPointerCapture(e.pointerId);
-  last = point(e);
-  stroke(last, last);  // a tap leaves a dot
-  drawingChanged();
+    drawing.toBlob((blob) => showInside(run.id, { blob, name: "drawing.png" }, names));
+  },
 });
-canvas.addEventListener("pointermove", (e) => {
-  if (!last) return;
-  const next = point(e);
-  stroke(last, next);
-  last = next;
-  drawingChanged();
-});
-for (const end of ["pointerup", "pointercancel"]) canvas.addEventListener(end, () => { last = null; });
 
 $("clear-canvas").addEventListener("click", () => {
-  clearCanvas();
+  drawing.clear();
   clearInside();
 });
 $("predict-drawing").addEventListener("click", () => {
-  if (!state.drawn) {
+  if (!drawing.drawn) {
     showError("Draw something first.");
     return;
   }
-  canvas.toBlob((blob) => predict(blob, "drawing.png"), "image/png");
+  drawing.toBlob((blob) => predict(blob, "drawing.png"));
 });
 
-clearCanvas();
-setBrush(28);
+drawing.setBrush(28);
 loadRuns().catch((error) => showError(`Could not load the runs: ${error.message}`));
