@@ -14,6 +14,7 @@ from app.catalog.problems import invalid
 from app.catalog.shapes import reshape_target
 from app.models import Dataset, FitSettings
 from app.runs.changes import describe, input_shape_taken
+from app.runs.label_metrics import check_metrics
 from app.stacks import CheckedStack, Summary, check_and_summarize
 from app.stacks.cpu_twin import cpu_twin, needs_twin
 from app.stacks.outputs import BINARY, REGRESSION, SPARSE, loss_name, warning
@@ -193,6 +194,8 @@ def plan_run(
         list(stack.input_shape or []), dataset.input_shape, ("architecture", "input_shape"), fitted
     )
     label_format = _prefixed(lambda: _labels(stack, summary, len(dataset.class_names)))
+    units = (summary.output_shape or [0])[-1] or 0
+    check_metrics(stack, label_format, units)
     twin = needs_twin(stack)
     twin_axes = cpu_twin(stack)[1] if twin else None
     preprocessing: dict[str, Any] = {
@@ -255,7 +258,8 @@ def dataset_warnings(
         else:
             _input_transform(model, dataset.input_shape, ("input_shape",), fitted)
         if summary is not None and summary.built:
-            _labels(stack, summary, len(dataset.class_names))
+            labels = _labels(stack, summary, len(dataset.class_names))
+            check_metrics(stack, labels, (summary.output_shape or [0])[-1] or 0)
     except Invalid as error:
         found += [_as_warning(p) for p in error.problems]
     return found

@@ -80,7 +80,7 @@ def test_seed_cnn_reads_like_the_tutorial():
     assert "    MaxPooling2D((3, 3)),\n" in code
     assert "    Dense(10, activation='softmax'),\n" in code
     assert "optimizer=tf.keras.optimizers.SGD(learning_rate=0.001, momentum=0.9)," in code
-    assert "metrics=['accuracy', tf.keras.metrics.MeanAbsoluteError()]," in code
+    assert "metrics=['accuracy', tf.keras.metrics.SparseTopKCategoricalAccuracy(k=3)]," in code
     assert all(line == line.rstrip() for line in code.splitlines())
 
 
