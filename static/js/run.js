@@ -201,7 +201,13 @@ function describe(info, named) {
   if (fit.early_stopping) parts.push(`early stopping (patience ${fit.early_stopping.patience})`);
   // On a Ray cluster: where it trained, and how many tries it took (a lost node is retried).
   if (info.node) parts.push(`node ${info.node}${info.attempt > 1 ? `, attempt ${info.attempt}` : ""}`);
-  return [stack, " on ", dataset, ` · ${parts.join(" · ")}`];
+  // A run of a sweep: the sweep, and the settings this run tried.
+  const tried = Object.entries(info.sweep_params || {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+  const sweep = info.sweep_id
+    ? [" · ", el("a", { href: `/sweeps/${info.sweep_id}`, "data-testid": "sweep-link", text: `sweep #${info.sweep_id}` }),
+      tried.length ? ` (${tried.join(", ")})` : ""]
+    : [];
+  return [stack, " on ", dataset, ` · ${parts.join(" · ")}`, ...sweep];
 }
 
 async function start() {

@@ -72,6 +72,15 @@ def test_a_sweep_started_from_the_form_is_ranked_on_its_page(page: Page, archite
     )
     page.goto("/sweeps")
     expect(page.get_by_test_id(f"sweep-row-{sweep_id}")).to_contain_text("4")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sweeps")
+           ).to_have_attribute("aria-current", "page")  # fmt: skip
+    # A run's page names its sweep and the settings it tried.
+    page.goto(f"/runs/{sweep['best_run_id']}")
+    link = page.get_by_test_id("sweep-link")
+    expect(link).to_have_text(f"sweep #{sweep_id}")
+    expect(page.get_by_test_id("run-about")).to_contain_text("compile.optimizer.learning_rate = ")
+    link.click()
+    page.wait_for_url(re.compile(rf"/sweeps/{sweep_id}$"))
     assert errors == []
 
 
