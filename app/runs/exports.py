@@ -132,7 +132,10 @@ def input_note(prep: dict[str, Any]) -> str:
     scaling = ""
     if prep["scale"] != 1.0 or prep["offset"] != 0.0:
         offset = f" + {prep['offset']:.6g}" if prep["offset"] else ""
-        scaling = f"; pixels are scaled first: x * {prep['scale']:.6g}{offset}"
+        divisor = 1 / prep["scale"]
+        scaled = f"x / {round(divisor)}" if abs(divisor - round(divisor)) < 1e-6 else (
+            f"x * {prep['scale']:.6g}")  # fmt: skip
+        scaling = f"; pixels are scaled first: {scaled}{offset}"
     return f"float32 of shape (batch, {shape}){scaling}"
 
 

@@ -28,7 +28,8 @@ def test_deploy_card_builds_a_format_on_click_and_shows_its_figures(
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=TRAINING)
     card = page.get_by_test_id("deploy")
     expect(card).to_be_visible()
-    expect(card).to_contain_text("Every format takes float32 of shape (batch, 8, 8)")
+    expect(card).to_contain_text("Every format takes float32 of shape (batch, 8, 8); pixels are "
+                                 "scaled first: x / 16")  # fmt: skip
     expect(page.get_by_test_id("export-agreement-tflite")).to_have_text("checked when built")
 
     with page.expect_download(timeout=CONVERTING) as info:
@@ -38,7 +39,7 @@ def test_deploy_card_builds_a_format_on_click_and_shows_its_figures(
     assert Path(download.path()).read_bytes()[4:8] == b"TFL3"  # a FlatBuffer of TFLite
     agreement = page.get_by_test_id("export-agreement-tflite")
     expect(agreement).to_contain_text("100% top-1 on", timeout=CONVERTING)
-    expect(page.get_by_test_id("export-size-tflite")).not_to_have_text("–")
+    expect(page.get_by_test_id("export-size-tflite")).to_contain_text("KB")
     expect(page.get_by_test_id("export-tflite")).to_have_text("Download")
     shot("run-deploy")
 

@@ -75,7 +75,7 @@ def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(trainer, cnn
     listed = httpx.get(f"{trainer.url}/api/runs/{run_id}/exports").json()
     assert [f["format"] for f in listed["formats"]] == ["keras", *FORMATS]
     assert all(f["report"] is None for f in listed["formats"] if f["format"] != "keras")
-    assert "x * 0.0625" in listed["formats"][0]["input"]  # digits are 0..16: scaled first
+    assert "x / 16" in listed["formats"][0]["input"]  # digits are 0..16: scaled first
     for name, suffix in FORMATS.items():
         answer = httpx.get(f"{trainer.url}/api/runs/{run_id}/export", params={"format": name},
                            timeout=300)  # fmt: skip
