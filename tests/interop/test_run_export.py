@@ -15,13 +15,12 @@ import pytest
 from tests.helpers.runs import submit, wait_for
 from tests.helpers.stacks import mlp
 
+ROWS = [[row % 10] + [(row * i) % 16 for i in range(64)] for row in range(40)]
 CSV = (
     "label,"
     + ",".join(f"p{i}" for i in range(64))
     + "\n"
-    + "".join(
-        f"{row % 10}," + ",".join(str((row * i) % 16) for i in range(64)) + "\n" for row in range(40)
-    )
+    + "".join(",".join(map(str, row)) + "\n" for row in ROWS)
 )
 
 
