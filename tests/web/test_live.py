@@ -43,14 +43,19 @@ def test_a_going_run_sends_its_row_at_each_change_then_done(client):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/event-stream")
     events = parse_events(answer.text)
-    assert [e.event for e in events] == [f"run-{run['id']}"] * 5 + ["done"]
+    # One event per change, 0.3 s apart; on a loaded machine two changes can land in one
+    # read of the hub, and then one row shows both (the stream sends what is, not a log).
+    assert [e.event for e in events] == [f"run-{run['id']}"] * (len(events) - 1) + ["done"]
+    assert len(events) >= 4
     rows = [e.data for e in events[:-1]]
     assert all(r.lstrip().startswith(f'<tr id="run-row-{run["id"]}"') for r in rows)
     badges = [r.split('class="badge ')[1].split('"')[0] for r in rows]
-    assert badges == ["queued", "running", "running", "running", "completed"]
+    order = ["queued", "running", "completed"]
+    assert badges[0] in ("queued", "running") and badges[-1] == "completed"
+    assert [order.index(b) for b in badges] == sorted(order.index(b) for b in badges)
     epochs = [r.split('class="num">')[1].split("<")[0] for r in rows]
-    assert epochs == ["0 / 2", "0 / 2", "1 / 2", "2 / 2", "2 / 2"]
-    assert "val_accuracy 0.6000 (epoch 2)" in rows[3]
+    assert epochs == sorted(epochs) and epochs[-1] == "2 / 2"
+    assert "val_accuracy 0.6000 (epoch 2)" in rows[-1]
     # A going row swaps itself on its next event; the finished one no longer listens.
     assert all(f'sse-swap="run-{run["id"]}"' in r for r in rows[:-1])
     assert "sse-swap" not in rows[-1] and "so far" not in rows[-1]
