@@ -4,6 +4,8 @@ page, and a run page that lists what Layerstack changed between the dataset and 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -156,3 +158,24 @@ def test_a_run_that_learned_nothing_says_so_on_the_run_and_predict_pages(
         "This model expects values scaled to [0, 1] (x / 16)"
     )
     shot("predict-learned-little")
+
+
+def test_a_cancelled_run_with_enough_epochs_is_diagnosed_too(page: Page, base_url: str) -> None:
+    """The stuck stack above, cancelled after three epochs or more of forty."""
+    stack = {**mlp([8, 8], optimizer={"name": "Adam", "learning_rate": 1e-7}), "name": "stuck"}
+    stack["layers"][-1] = dense(10)
+    body = {"architecture": stack, "dataset_id": 1, "fit": {"epochs": 40, "batch_size": 2}}
+    run = httpx.post(f"{base_url}/api/runs", json=body).json()
+    page.goto(f"/runs/{run['id']}")
+    three_or_more = re.compile(r"^(?:[3-9]|[1-3]\d)$")
+    expect(page.get_by_test_id("loss-chart")).to_have_attribute(
+        "data-points", three_or_more, timeout=60_000
+    )
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=60_000)
+    done = page.get_by_test_id("epoch-table").locator("tbody tr").count()
+    diagnosis = page.get_by_test_id("run-diagnosis")
+    expect(diagnosis).to_contain_text(f"In its {done} epochs, this run learned little.")
+    expect(diagnosis.locator("li[data-kind='ended_early']")).to_contain_text(
+        f"It was cancelled after {done} of 40 epochs"
+    )
