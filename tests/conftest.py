@@ -148,25 +148,12 @@ def mnist_dataset(trainer) -> dict:
     return response.json()
 
 
-DIGITS_CNN = {
-    "name": "digits CNN",
-    "input_shape": [8, 8, 1],
-    "layers": [
-        {"type": "Conv2D", "args": {"filters": 8, "kernel_size": 3, "activation": "relu"}},
-        {"type": "MaxPooling2D"},
-        {"type": "Flatten"},
-        {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
-    ],
-    "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
-                "metrics": ["accuracy"]},
-}  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def digits_cnn_run(trainer) -> dict:
     """A small CNN trained once on the built-in digits (8x8), for the tests that look inside
     a model (activations, filters, saliency, confusion-cell examples) in the API and pages."""
     from tests.helpers.runs import submit, wait_for
+    from tests.helpers.stacks import DIGITS_CNN
 
     run = wait_for(trainer, submit(trainer, DIGITS_CNN, epochs=20, batch_size=32)["id"])
     assert run["status"] == "completed", run["error"]

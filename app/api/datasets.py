@@ -3,12 +3,12 @@ tutorial catalog (MNIST, Fashion-MNIST, CIFAR-10 added with one request)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
+from app.api.downloads import temporary_download
 from app.api.params import Id, Limit, Offset
 from app.api.responses import BODY, described, file
 from app.datasets import catalog_service, service
@@ -174,19 +174,7 @@ def export_dataset(
     class names, for scripts exported from runs."""
     with slots.hold("export"):  # building it, not sending it
         npz = service.export_dataset(session, paths, user, dataset_id)
-    headers = {
-        "Content-Disposition": f'attachment; filename="dataset-{dataset_id}.npz"',
-        "Content-Length": str(npz.seek(0, 2)),
-    }
-    npz.seek(0)
-    return StreamingResponse(_read(npz), media_type="application/octet-stream", headers=headers)
-
-
-def _read(file: IO[bytes], chunk: int = 1024 * 1024) -> Iterator[bytes]:
-    """A temporary file's bytes, then the file closed (and so gone)."""
-    with file:
-        while data := file.read(chunk):
-            yield data
+    return temporary_download(npz, f"dataset-{dataset_id}.npz", "application/octet-stream")
 
 
 @router.delete(

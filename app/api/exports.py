@@ -3,12 +3,12 @@ the Keras model) and as one zip that reproduces it (script, data, README)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
+from app.api.downloads import temporary_download
 from app.api.params import Id
 from app.api.responses import described, file
 from app.deps import CurrentUser, ImportSlotsDep, PathsDep, SessionDep, SettingsDep
@@ -88,15 +88,4 @@ def export_bundle(
     trains the same model on the same data to the same history."""
     with slots.hold("bundle"):  # building it, not sending it
         bundle = exports.export_bundle(session, paths, user, run_id)
-    headers = {
-        "Content-Disposition": f'attachment; filename="run-{run_id}-bundle.zip"',
-        "Content-Length": str(bundle.seek(0, 2)),
-    }
-    bundle.seek(0)
-    return StreamingResponse(_read(bundle), media_type="application/zip", headers=headers)
-
-
-def _read(source: IO[bytes], chunk: int = 1024 * 1024) -> Iterator[bytes]:
-    with source:
-        while data := source.read(chunk):
-            yield data
+    return temporary_download(bundle, f"run-{run_id}-bundle.zip", "application/zip")

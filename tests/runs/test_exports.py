@@ -14,22 +14,11 @@ import textwrap
 import httpx
 import pytest
 
-from tests.helpers.runs import submit, wait_for
+from tests.helpers.runs import submit
+from tests.helpers.stacks import DIGITS_CNN
 
 pytestmark = pytest.mark.keras
 FORMATS = {"savedmodel": "zip", "tflite": "tflite", "tflite-int8": "tflite", "onnx": "onnx"}
-CNN = {
-    "name": "digits CNN",
-    "input_shape": [8, 8, 1],  # the digits are (8, 8): reshaped for the model, and recorded
-    "layers": [
-        {"type": "Conv2D", "args": {"filters": 8, "kernel_size": 3, "activation": "relu"}},
-        {"type": "MaxPooling2D"},
-        {"type": "Flatten"},
-        {"type": "Dense", "args": {"units": 10, "activation": "softmax"}},
-    ],
-    "compile": {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
-                "metrics": ["accuracy"]},
-}  # fmt: skip
 
 # Loads each file with its own runtime, never with Layerstack's code, as a user would.
 CHECK = textwrap.dedent("""
@@ -63,15 +52,10 @@ CHECK = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def cnn_run(trainer):
-    run = wait_for(trainer, submit(trainer, CNN, epochs=3, seed=4)["id"])
-    assert run["status"] == "completed", run["error"]
-    return run
-
-
-def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(trainer, cnn_run, tmp_path):
-    run_id = cnn_run["id"]
+def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(
+    trainer, digits_cnn_run, tmp_path
+):
+    run_id = digits_cnn_run["id"]
     listed = httpx.get(f"{trainer.url}/api/runs/{run_id}/exports").json()
     assert [f["format"] for f in listed["formats"]] == ["keras", *FORMATS]
     assert all(f["report"] is None for f in listed["formats"] if f["format"] != "keras")
@@ -85,7 +69,7 @@ def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(trainer, cnn
         (tmp_path / f"{name}.{suffix}").write_bytes(answer.content)
     model = httpx.get(f"{trainer.url}/api/runs/{run_id}/export", params={"format": "keras"})
     (tmp_path / "model.keras").write_bytes(model.content)
-    data = httpx.get(f"{trainer.url}/api/datasets/{cnn_run['dataset_id']}/export.npz")
+    data = httpx.get(f"{trainer.url}/api/datasets/{digits_cnn_run['dataset_id']}/export.npz")
     (tmp_path / "data.npz").write_bytes(data.content)
     (tmp_path / "check.py").write_text(CHECK)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -110,13 +94,15 @@ def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(trainer, cnn
     assert not [p.name for p in exports.iterdir() if p.name.startswith(".")]  # no work left
 
 
-def test_what_cannot_be_exported_is_refused_in_words(trainer, cnn_run):
-    url = f"{trainer.url}/api/runs/{cnn_run['id']}/export"
+def test_what_cannot_be_exported_is_refused_in_words(trainer, digits_cnn_run):
+    url = f"{trainer.url}/api/runs/{digits_cnn_run['id']}/export"
     wrong = httpx.get(url, params={"format": "pdf"})
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["query", "format"]
-    missing = httpx.get(url.replace(f"/{cnn_run['id']}/", "/999999/"), params={"format": "onnx"})
+    missing = httpx.get(
+        url.replace(f"/{digits_cnn_run['id']}/", "/999999/"), params={"format": "onnx"}
+    )
     assert missing.status_code == 404
-    queued = submit(trainer, CNN, epochs=400, seed=5)["id"]  # long: cancelled below
+    queued = submit(trainer, DIGITS_CNN, epochs=400, seed=5)["id"]  # long: cancelled below
     try:
         early = httpx.get(f"{trainer.url}/api/runs/{queued}/export", params={"format": "onnx"})
         assert early.status_code == 409 and "completes" in early.json()["detail"]
