@@ -80,10 +80,14 @@ def test_no_get_route_changes_files_or_rows(client: TestClient, settings: Settin
     architecture = client.post("/api/architectures", json=mlp()).json()
     run = queue_run(client)  # no worker: it stays queued
     me = client.get("/api/me").json()["id"]  # AUTH=none's local user, an admin
+    base = {"architecture": mlp(), "dataset_id": 1, "fit": {"epochs": 1}}
+    sweep = client.post("/api/sweeps", json={"base": base, "grid": {"fit.batch_size": [8, 16]}})
+    assert sweep.status_code == 202, sweep.text
     ids = {
         "architecture_id": architecture["id"],
         "dataset_id": 1,
         "run_id": run["id"],
+        "sweep_id": sweep.json()["id"],
         "user_id": me,
     }
     paths = get_routes(client.app, ids)  # type: ignore[arg-type]
