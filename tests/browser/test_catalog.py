@@ -24,7 +24,7 @@ def mirror(tmp_path: Path) -> Mirror:
 
 @pytest.fixture
 def server(tmp_path: Path, mirror: Mirror) -> Iterator[LiveServer]:
-    with serving(mirror.folder, pause_s=0.02) as url:  # ~3 s for the four files
+    with serving(mirror.folder, pause_s=0.1) as url:  # ~5 s: several 1 s polls see it download
         env = {"DATASETS_MIRROR": url, "DATASETS_EXTRA_CATALOG": str(mirror.catalog)}
         live = LiveServer(tmp_path / "data", backend="sqlite", **env)
         yield live.start()
