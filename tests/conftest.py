@@ -41,6 +41,26 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     drop_session_database()
 
 
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import shared_servers
+
+    if shared_servers.left_behind:
+        terminalreporter.section("runs left on the shared trainers (cancelled after the test)")
+        for line in shared_servers.left_behind:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def shared_trainers_left_idle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used a shared trainer, nothing of its stays queued or running
+    (tests/helpers/shared_servers.py says why)."""
+    yield
+    from tests.helpers import shared_servers
+
+    if shared_servers.NAMES & set(request.fixturenames) and shared_servers.started:
+        shared_servers.settle(request.node.nodeid)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
     """The database under the test, each in turn; the test's [sqlite] and [postgresql].
@@ -98,6 +118,19 @@ def keras():
     return keras_module
 
 
+def shared(live):  # type: ignore[no-untyped-def]
+    from tests.helpers import shared_servers
+
+    shared_servers.started.append(live)
+    return live
+
+
+def unshare(live) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import shared_servers
+
+    shared_servers.started.remove(live)
+
+
 @pytest.fixture(scope="session")
 def trainer(tmp_path_factory):
     """A real server with a training worker and the inference process, shared by the
@@ -106,7 +139,8 @@ def trainer(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("trainer") / "data"
     live = LiveServer(data_dir, backend="sqlite", WORKERS="1", PREDICTORS="1")
-    yield live.start()
+    yield shared(live.start())
+    unshare(live)
     live.stop()
 
 
@@ -121,7 +155,8 @@ def postgres_trainer(tmp_path_factory):
     require_postgres()
     data_dir = tmp_path_factory.mktemp("postgres-trainer") / "data"
     live = LiveServer(data_dir, backend="postgresql", WORKERS="1")
-    yield live.start()
+    yield shared(live.start())
+    unshare(live)
     live.stop()
 
 
