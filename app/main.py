@@ -48,7 +48,7 @@ from app.models import User
 from app.predictions.predictor import Predictor
 from app.predictions.service import Predictions
 from app.runs.events import EventHub
-from app.runs.streams import Streams
+from app.runs.streams import Streams, close_on_exit
 from app.security import HostAllowList, SameOrigin, SecurityHeaders
 from app.slots import Slots
 from app.web import pages
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = EventHub(engine, settings.events_poll_s, settings.events_trace)
         per_user = settings.max_streams_per_user if settings.accounts else None
         app.state.streams = Streams(settings.max_streams, per_user)
+        restore_signals = close_on_exit(app.state.streams)
         app.state.import_slots = Slots(settings.max_imports, "MAX_IMPORTS")
         app.state.catalog_jobs = CatalogJobs(engine, settings, app.state.import_slots)
         # One web process of all those on this database runs the executor (app/executors/
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             predictor.start()
         app.state.predictions = Predictions(settings, engine, predictor)
         yield
+        restore_signals()
         await app.state.hub.stop()
         app.state.catalog_jobs.stop()
         app.state.executor.stop()

@@ -219,4 +219,4 @@ async def read_run_events(
 ) -> EventStream:
     """Server-sent events: status, progress, epoch (id = epoch), then done; resumable."""
     events = RunEvents(hub, run_id, last_event_id or 0)
-    return EventStream(events, hold=streams.holding(user.id))
+    return EventStream(events, streams=streams, user_id=user.id)

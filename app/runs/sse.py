@@ -5,14 +5,14 @@ a run's events) and the same bytes are written to every watcher.
 for news, and sends a keep-alive comment after PING_S without any; no task, queue or memory
 stream of its own, so 2,000 open streams cost 2,000 suspended coroutines. A client that went
 away is noticed at the next keep-alive (uvicorn drops writes to a closed connection
-silently, so the check asks `receive` for a disconnect without waiting).
+silently, so the check asks `receive` for a disconnect without waiting). Every stream ends
+at once when the server shuts down (app/runs/streams.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -21,6 +21,8 @@ from fastapi.sse import format_sse_event
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from app.runs.streams import Streams
 
 PING = b": ping\n\n"
 PING_S = 15.0
@@ -69,7 +71,8 @@ class Source(Protocol):
 
 
 class EventStream(Response):
-    """text/event-stream from a Source, held open until the source ends or the client goes."""
+    """text/event-stream from a Source, held open until the source ends, the client goes or
+    the server shuts down; counted in `streams` (for `user_id`) while it is open."""
 
     media_type = "text/event-stream"
 
@@ -77,11 +80,14 @@ class EventStream(Response):
         self,
         source: Source,
         *,
-        hold: AbstractContextManager[Any] | None = None,
+        streams: Streams | None = None,
+        user_id: int | None = None,
         ping_s: float = PING_S,
         status_code: int = 200,  # read by FastAPI for the OpenAPI document
     ) -> None:
-        self.source, self.hold, self.ping_s = source, hold or nullcontext(), ping_s
+        self.source, self.ping_s = source, ping_s
+        self.streams = streams or Streams(most=1 << 62, most_per_user=None)
+        self.user_id = user_id
         self.status_code = status_code
         self.background: BackgroundTask | None = None
         self.init_headers(
@@ -91,22 +97,22 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = {"type": "http.response.start", "status": self.status_code}
         start["headers"] = self.raw_headers
-        with self.hold:
+        with self.streams.holding(self.user_id):
             async with self.source as source:
                 await send(start)
                 await self._write(source, receive, send)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _write(self, source: Source, receive: Receive, send: Send) -> None:
-        while (chunk := await source.next()) is not None:
+        while not self.streams.closing and (chunk := await source.next()) is not None:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 continue
             try:
-                async with asyncio.timeout(self.ping_s):
+                async with self.streams.idle(self.ping_s):
                     await source.wait()
             except TimeoutError:
-                if await client_gone(receive):
+                if self.streams.closing or await client_gone(receive):
                     return
                 await send({"type": "http.response.body", "body": PING, "more_body": True})
 

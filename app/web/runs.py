@@ -150,4 +150,4 @@ async def read_live_rows(
         return render_fragment("_run_row", {"run": row})
 
     rows = LiveRows(hub, visible, read, render)
-    return EventStream(rows, hold=streams.holding(user.id))
+    return EventStream(rows, streams=streams, user_id=user.id)

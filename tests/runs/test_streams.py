@@ -5,11 +5,15 @@ streaming answer to its end before returning it."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import subprocess
+
 import httpx
 import pytest
 
 from app.errors import TooManyTries
-from app.runs.streams import Streams
+from app.runs.streams import Streams, close_on_exit
 from tests.helpers.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD
 from tests.helpers.live_server import LiveServer
 from tests.helpers.stacks import mlp
@@ -81,3 +85,73 @@ def test_streams_count_and_give_back_their_place():
         streams.check_room(3)
     assert streams.open == 0 and not streams.by_user
     streams.check_room(3)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_open_streams_end_when_the_server_is_stopped(tmp_path, sig):
+    """uvicorn waits for every answer to end before it stops: a tab watching a queued run
+    (nothing will ever come) held the server up until the tab went away and a keep-alive
+    noticed it, or for ever. Two streams, one still read, one left by its client."""
+    server = LiveServer(tmp_path / "data", backend="sqlite").start()
+    try:
+        url = f"{server.url}/api/runs/{queued_run(server.url)}/events"
+        with httpx.stream("GET", url, timeout=10) as left:
+            assert next(left.iter_lines()).startswith("event: status")
+        with httpx.stream("GET", url, timeout=10) as watched:
+            lines = watched.iter_lines()
+            assert next(lines).startswith("event: status")
+            assert server.process is not None
+            server.process.send_signal(sig)
+            # The stream ends cleanly (no error), and the server shuts down in order by
+            # itself, well before LiveServer.stop would kill it. (uvicorn raises a SIGTERM
+            # again once it is done, as the process's exit status.)
+            rest = list(lines)
+            assert "event: done" not in rest  # the run did not end: the server did
+            try:
+                assert server.process.wait(timeout=10) in (0, -sig), server.log()[-2000:]
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"the server is still up after {sig!r}:\n{server.log()[-2000:]}")
+            assert "Application shutdown complete" in server.log()
+    finally:
+        server.stop()
+
+
+def test_close_wakes_every_idle_stream_and_later_ones_do_not_wait():
+    streams = Streams(most=10, most_per_user=None)
+
+    async def wait_idle() -> bool:
+        try:
+            async with streams.idle(60):
+                await asyncio.sleep(60)
+        except TimeoutError:
+            return True
+        return False
+
+    async def scenario() -> list[bool]:
+        waiting = [asyncio.create_task(wait_idle()) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        streams.close()
+        ended = await asyncio.wait_for(asyncio.gather(*waiting), 5)
+        return [*ended, await asyncio.wait_for(wait_idle(), 5)]
+
+    assert asyncio.run(scenario()) == [True] * 4 and streams.closing
+
+
+def test_close_on_exit_closes_then_calls_the_handler_that_was_there():
+    streams = Streams(most=10, most_per_user=None)
+    called: list[int] = []
+    before = signal.signal(signal.SIGTERM, lambda sig, frame: called.append(sig))
+
+    async def scenario() -> None:
+        restore = close_on_exit(streams)
+        signal.raise_signal(signal.SIGTERM)
+        await asyncio.sleep(0.05)  # the close is scheduled in the loop
+        restore()
+
+    try:
+        asyncio.run(scenario())
+        assert streams.closing and called == [signal.SIGTERM]
+        signal.raise_signal(signal.SIGTERM)  # put back: only the earlier handler runs now
+        assert called == [signal.SIGTERM, signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, before)
