@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -88,7 +90,8 @@ FORMATS: dict[str, Format] = {
 # Float formats compute the same function in another order: a few ulps of float32 apart.
 FLOAT_TOLERANCE = 1e-3
 
-_building: dict[tuple[int, str], threading.Lock] = {}
+# One build per (run, format) at a time; an entry lives while someone holds or waits for it.
+_building: dict[tuple[int, str], tuple[threading.Lock, list[int]]] = {}
 _guard = threading.Lock()
 
 
@@ -151,7 +154,7 @@ def build(
     if name == "keras":
         return paths.model(run_id), report(paths, run_id, name) or {}
     target = folder(paths, run_id) / FORMATS[name].file
-    with _lock(run_id, name):
+    with _alone(run_id, name):
         found = report(paths, run_id, name)
         if found is not None and target.exists():
             return target, found
@@ -173,9 +176,22 @@ def build(
         return target, made
 
 
-def _lock(run_id: int, name: str) -> threading.Lock:
+@contextmanager
+def _alone(run_id: int, name: str) -> Iterator[None]:
+    """Hold the (run, format)'s lock: a second request for the same export waits for the
+    first one's file rather than converting it again."""
+    key = (run_id, name)
     with _guard:
-        return _building.setdefault((run_id, name), threading.Lock())
+        lock, users = _building.setdefault(key, (threading.Lock(), [0]))
+        users[0] += 1
+    try:
+        with lock:
+            yield
+    finally:
+        with _guard:
+            users[0] -= 1
+            if not users[0]:
+                del _building[key]
 
 
 def _convert(

@@ -108,3 +108,29 @@ def test_what_cannot_be_exported_is_refused_in_words(trainer, digits_cnn_run):
         assert early.status_code == 409 and "completes" in early.json()["detail"]
     finally:
         httpx.post(f"{trainer.url}/api/runs/{queued}/cancel")
+
+
+def test_one_build_per_run_and_format_at_a_time_and_no_lock_outlives_it():
+    import threading
+    import time
+
+    from app.runs import exports
+
+    inside: dict[tuple[int, str], int] = {}
+    most: dict[tuple[int, str], int] = {}
+
+    def build(key: tuple[int, str]) -> None:
+        with exports._alone(*key):
+            inside[key] = inside.get(key, 0) + 1
+            most[key] = max(most.get(key, 0), inside[key])
+            time.sleep(0.02)
+            inside[key] -= 1
+
+    keys = [(1, "onnx")] * 4 + [(1, "tflite")] * 2 + [(2, "onnx")] * 2
+    threads = [threading.Thread(target=build, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == {(1, "onnx"): 1, (1, "tflite"): 1, (2, "onnx"): 1}
+    assert exports._building == {}  # a build's lock goes with its last user
