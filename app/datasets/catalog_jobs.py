@@ -1,17 +1,20 @@
 """Catalog additions running in the background: one thread per (user, entry), its stage and
 bytes for the page's progress bar, and its outcome.
 
-A job lives in this web process (app.state.catalog_jobs); the dataset it makes lives in the
-database, so a finished addition is found from any process, and a second POST while one runs
-here joins it instead of downloading again. The heavy part (reading the files into arrays)
-holds one of the MAX_IMPORTS slots, as an upload does; downloading does not (it waits on the
-network, not the CPU), so a long download never blocks uploads.
+A job runs in this web process (app.state.catalog_jobs) and writes its stage, bytes and a
+heartbeat to its row (app/datasets/catalog_rows.py), so every web process shows the same
+progress and a second POST, here or in another process, joins it instead of downloading
+again; the dataset it makes lives in the database like any other. The heavy part (reading
+the files into arrays) holds one of the MAX_IMPORTS slots, as an upload does; downloading
+does not (it waits on the network, not the CPU), so a long download never blocks uploads.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -25,7 +28,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.datasets import catalog_download as download
-from app.datasets import catalog_import
+from app.datasets import catalog_import, catalog_rows
 from app.datasets.base import DatasetError
 from app.datasets.catalog_sources import CatalogEntry
 from app.errors import ServiceError, Unavailable
@@ -68,21 +71,27 @@ class CatalogJobs:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Who runs a job, in its row: unique per instance (tests run several apps at once).
+        self.process = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._heartbeat: threading.Thread | None = None
 
     def get(self, owner_id: int, name: str) -> Job | None:
         return self._jobs.get((owner_id, name))
 
     def start(
         self, user: User, entry: CatalogEntry, source: download.Source, total: int | None
-    ) -> tuple[Job, bool]:
-        """The user's running job for this entry, or a new one; (job, started now)."""
+    ) -> Job | None:
+        """The user's running job for this entry, or a new one; None when another web
+        process is adding it (its row says how far it has got)."""
         assert user.id is not None
         with self._lock:
             job = self._jobs.get((user.id, entry.name))
             if job is not None and job.running:
-                return job, False
+                return job
             if self._stopping.is_set():
                 raise Unavailable("The server is stopping; add the dataset after it restarts.")
+            if not catalog_rows.claim(self.engine, user.id, entry.name, self.process, total):
+                return None
             job = Job(user.id, entry, bytes_total=total)
             self._jobs[(user.id, entry.name)] = job
             thread = threading.Thread(
@@ -93,14 +102,33 @@ class CatalogJobs:
             )
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
-        return job, True
+            if self._heartbeat is None:
+                self._heartbeat = threading.Thread(
+                    target=self._beat, name="catalog-heartbeat", daemon=True
+                )
+                self._heartbeat.start()
+        return job
 
     def stop(self) -> None:
         """At shutdown: running jobs stop at their next chunk and remove their files."""
         self._stopping.set()
         deadline = time.monotonic() + STOP_WAIT_S
-        for thread in self._threads:
+        for thread in [*self._threads, *filter(None, [self._heartbeat])]:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _beat(self) -> None:
+        """Every HEARTBEAT_S, each running job's stage and bytes go to its row (and show
+        it is alive); the job's own thread never waits for the database for that."""
+        while not self._stopping.wait(catalog_rows.HEARTBEAT_S):
+            for job in [j for j in list(self._jobs.values()) if j.running]:
+                try:
+                    self._write(job)
+                except Exception:  # the database is away a moment: the next beat retries
+                    log.exception("could not write the progress of %s", job.entry.name)
+
+    def _write(self, job: Job) -> None:
+        catalog_rows.write(self.engine, job.owner_id, job.entry.name, self.process,
+                           job.stage, job.bytes_done, job.error, job.status)  # fmt: skip
 
     def _run(self, job: Job, source: download.Source) -> None:
         work = self.settings.paths.tmp / f"catalog-{uuid.uuid4().hex}"
@@ -128,6 +156,10 @@ class CatalogJobs:
             )
         finally:
             shutil.rmtree(work, ignore_errors=True)
+            try:
+                self._write(job)  # the outcome, for the other processes
+            except Exception:
+                log.exception("could not write the outcome of %s", job.entry.name)
             job.finished.set()
 
     def _add(self, job: Job, source: download.Source, work: Path) -> None:

@@ -12,6 +12,7 @@ from app.models.architectures import (
     SummaryPublic,
     SummaryRow,
 )
+from app.models.catalog_jobs import CatalogJob
 from app.models.common import UTCDateTime, utcnow
 from app.models.datasets import Dataset, DatasetBase, DatasetPublic, DatasetsPublic
 from app.models.enums import (
@@ -70,6 +71,7 @@ __all__ = [
     "Architecture",
     "ArchitecturePublic",
     "ArchitecturesPublic",
+    "CatalogJob",
     "Dataset",
     "DatasetBase",
     "DatasetFormat",
