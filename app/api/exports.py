@@ -36,6 +36,7 @@ def list_exports(
     | described(
         {
             409: "The run has not completed, or its model cannot be converted to this format",
+            413: "The run's owner is over their storage quota: no new export is built",
             422: "format is not one of keras, savedmodel, tflite, tflite-int8, onnx",
             500: "The converted model disagreed with the Keras model, so it was not kept",
             503: BUSY + "EXPORT_TIMEOUT_S: try again after Retry-After",

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
+from app.accounts import quotas
 from app.config import Settings
 from app.errors import Conflict, Failed, Unavailable, disk_full_is_507
 from app.interop.bundle import bundle_file
 from app.interop.python_export import comment_text
-from app.models import Dataset, User
+from app.models import Dataset, Run, User
 from app.paths import DataPaths, split_files
 from app.processes import quiet_tensorflow
 from app.runs.service import export_script, get_run, model_file
@@ -269,10 +271,26 @@ def export_model(
     run_id: int,
     name: str,
 ) -> tuple[Path, dict[str, Any]]:
-    """The run's model in format `name` and its report; 409 until the run has completed."""
+    """The run's model in format `name` and its report; 409 until the run has completed.
+    A new file counts in the run's size (so in its owner's storage quota): 413 when they are
+    over it already."""
     model_file(session, paths, user, run_id)
     run = get_run(session, user, run_id)
-    return build(paths, slots, run_id, run.dataset_id, name, settings.export_timeout_s)
+    owner = session.get(User, run.owner_id) if run.owner_id is not None else None
+    dataset_id = run.dataset_id
+    new = report(paths, run_id, name) is None
+    if new:
+        quotas.check_storage(session, settings, owner or user)
+    session.rollback()  # no transaction held open while the conversion runs
+    built = build(paths, slots, run_id, dataset_id, name, settings.export_timeout_s)
+    if new:
+        session.execute(
+            update(Run)
+            .where(col(Run.id) == run_id)
+            .values(size_bytes=quotas.folder_size(paths.run(run_id)))
+        )
+        session.commit()
+    return built
 
 
 def export_bundle(session: Session, paths: DataPaths, user: User, run_id: int) -> IO[bytes]:

@@ -85,3 +85,23 @@ def test_the_queue_takes_users_in_turn(accounts):
 def test_quotas_do_not_limit_a_laptop(client):
     for _ in range(8):  # more than QUOTA_ACTIVE_RUNS: AUTH=none is one person's own machine
         assert client.post("/api/runs", json=run_body()).status_code == 202
+
+
+def test_a_new_export_over_the_storage_quota_is_413_before_any_conversion(accounts, tmp_path):
+    """A built export stays on disk and counts in the run's size; a user already over their
+    storage quota gets no new one (the cached formats, and .keras, are still theirs)."""
+    boss = admin(accounts)
+    alice = member(accounts, boss, "alice@example.com", quota_storage_bytes=100)
+    run_id = accounts.post("/api/runs", json=run_body(), headers=alice.headers).json()["id"]
+    engine = accounts.app.state.engine  # type: ignore[attr-defined]
+    state.finish(engine, run_id, RunStatus.COMPLETED, size_bytes=500)  # trained, 500 bytes
+    paths = accounts.app.state.settings.paths  # type: ignore[attr-defined]
+    paths.model(run_id).parent.mkdir(parents=True, exist_ok=True)
+    paths.model(run_id).write_bytes(b"PK" + bytes(498))
+    url = f"/api/runs/{run_id}/export"
+    refused = accounts.get(url, params={"format": "onnx"}, headers=alice.headers)
+    assert refused.status_code == 413, refused.text
+    assert "your storage limit is 100 bytes" in refused.json()["detail"]
+    assert not (paths.run(run_id) / "exports").exists()  # nothing was converted
+    kept = accounts.get(url, params={"format": "keras"}, headers=alice.headers)
+    assert kept.status_code == 200 and kept.content[:2] == b"PK"

@@ -60,6 +60,7 @@ def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(
     assert [f["format"] for f in listed["formats"]] == ["keras", *FORMATS]
     assert all(f["report"] is None for f in listed["formats"] if f["format"] != "keras")
     assert "x / 16" in listed["formats"][0]["input"]  # digits are 0..16: scaled first
+    size_before = httpx.get(f"{trainer.url}/api/runs/{run_id}").json()["size_bytes"]
     for name, suffix in FORMATS.items():
         answer = httpx.get(f"{trainer.url}/api/runs/{run_id}/export", params={"format": name},
                            timeout=300)  # fmt: skip
@@ -69,6 +70,9 @@ def test_each_format_loads_in_its_own_runtime_and_agrees_with_keras(
         (tmp_path / f"{name}.{suffix}").write_bytes(answer.content)
     model = httpx.get(f"{trainer.url}/api/runs/{run_id}/export", params={"format": "keras"})
     (tmp_path / "model.keras").write_bytes(model.content)
+    built = sum((tmp_path / f"{name}.{suffix}").stat().st_size for name, suffix in FORMATS.items())
+    size = httpx.get(f"{trainer.url}/api/runs/{run_id}").json()["size_bytes"]
+    assert size >= size_before + built  # the exports count in the run's size (and quota)
     data = httpx.get(f"{trainer.url}/api/datasets/{digits_cnn_run['dataset_id']}/export.npz")
     (tmp_path / "data.npz").write_bytes(data.content)
     (tmp_path / "check.py").write_text(CHECK)
