@@ -11,7 +11,7 @@ from typing import Any
 
 from app.catalog import Invalid, Problem
 from app.catalog.problems import invalid
-from app.catalog.shapes import reshape_target
+from app.catalog.shapes import insert_fix, reshape_target
 from app.models import Dataset, FitSettings
 from app.runs.changes import describe, input_shape_taken
 from app.runs.label_metrics import check_metrics
@@ -90,13 +90,22 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
     last = len(stack.layers) - 1
     label = stack.layers[last].label(last)
     if len(out) != 2:
+        at = _flatten_at(stack, summary)
+        flatten = insert_fix("Flatten") if at is not None else None
+        change = (
+            f"add Flatten (or GlobalAveragePooling2D) before {stack.layers[at].label(at)}, "
+            f"which acts on the last axis only"
+            if at is not None
+            else f"end with Flatten (or GlobalAveragePooling2D) and Dense({classes}, "
+            f"activation='softmax')"
+        )
         raise invalid(
-            ("architecture", "layers", last),
+            ("architecture", "layers", last if at is None else at),
             f"The model's output is {_shape(out[1:])} but a classifier needs "
-            f"(None, classes): end with Flatten (or GlobalAveragePooling2D) and "
-            f"Dense({classes}, activation='softmax').",
+            f"(None, classes): {change}.",
             "run_output_shape",
             out,
+            flatten,
         )
     units, loss = out[1], loss_name(stack.compile.get("loss"))
     if loss is None:
@@ -136,6 +145,27 @@ def _labels(stack: CheckedStack, summary: Summary, classes: int) -> str:
             set_units,
         )
     return "sparse" if loss in SPARSE else "one_hot"
+
+
+# What may follow the Dense layers of a classifier's head (each keeps its input's rank).
+_HEAD = ("Dense", "Dropout", "Activation", "BatchNormalization", "LayerNormalization")
+
+
+def _flatten_at(stack: CheckedStack, summary: Summary) -> int | None:
+    """Where one Flatten gives a (None, units) output: before the first Dense of the
+    stack's trailing head (Dense, Dropout, ...), when that Dense gets several axes (a
+    Dense works on the last axis only, so Conv2D -> Dense(10) outputs (None, h, w, 10))."""
+    first = None
+    for index in range(len(stack.layers) - 1, -1, -1):
+        name = stack.layers[index].type.name
+        if name not in _HEAD:
+            break
+        if name == "Dense":
+            first = index
+    if first is None:
+        return None
+    shape = summary.layers[first].output_shape or []
+    return first if len(shape) > 2 else None
 
 
 def _loss_fix(stack: CheckedStack) -> dict[str, Any]:
@@ -262,7 +292,19 @@ def dataset_warnings(
             check_metrics(stack, labels, (summary.output_shape or [0])[-1] or 0)
     except Invalid as error:
         found += [_as_warning(p) for p in error.problems]
-    return found
+    shown = summary.warnings if summary is not None else []
+    return [w for w in found if not _said_already(w, shown)]
+
+
+def _said_already(found: dict[str, Any], shown: list[dict[str, Any]]) -> bool:
+    """The stack's own advice gives this fix at this layer already (a Dense on feature maps
+    is advised with or without a dataset): one note, not two."""
+
+    def key(note: dict[str, Any]) -> tuple[Any, Any]:
+        fix = {k: v for k, v in (note.get("fix") or {}).items() if k != "index"}
+        return note.get("index"), fix
+
+    return bool(found.get("fix")) and any(key(found) == key(note) for note in shown)
 
 
 def _as_warning(problem: Problem) -> dict[str, Any]:

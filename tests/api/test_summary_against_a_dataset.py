@@ -134,3 +134,37 @@ def test_the_no_input_shape_example_is_one_the_first_layer_takes(client):
     flat = client.post("/api/summary", json={**mlp(), "input_shape": None}).json()
     (warning,) = [w for w in flat["warnings"] if w["type"] == "no_input_shape"]
     assert "[28, 28] for MNIST images before a Flatten" in warning["msg"]
+
+
+def test_a_dense_head_on_feature_maps_gets_flatten_inserted_before_it(client):
+    """Conv2D -> Dense(16) -> Dense(10) outputs (None, 6, 6, 10): Dense acts on the last axis
+    only. The builder says so once (with or without a dataset), and Start refuses it with
+    the same one-click fix: a Flatten before the head's first Dense."""
+    conv = {"type": "Conv2D", "args": {"filters": 4, "kernel_size": 3, "activation": "relu"}}
+    head = [dense(16, activation="relu"), {"type": "Dropout", "args": {"rate": 0.2}},
+            dense(10, activation="softmax")]  # fmt: skip
+    stack = {**mlp([8, 8, 1]), "layers": [conv, *head]}
+    (note,) = client.post("/api/summary?dataset_id=1", json=stack).json()["warnings"]
+    assert note["type"] == "dense_multi_dim_input" and note["index"] == 1
+    flatten = {"action": "insert", "layer": {"type": "Flatten", "args": {}},
+               "label": "Insert Flatten() here"}  # fmt: skip
+    assert note["fix"] == {**flatten, "index": 1}
+    refused = client.post("/api/runs", json={"architecture": stack, "dataset_id": 1})
+    assert refused.status_code == 422
+    (problem,) = refused.json()["detail"]
+    assert problem["loc"] == ["body", "architecture", "layers", 1] and problem["fix"] == flatten
+    assert "(None, 6, 6, 10)" in problem["msg"] and "before layers[1] (Dense" in problem["msg"]
+
+    fixed = {**stack, "layers": [conv, {"type": "Flatten"}, *head]}  # as the click does it
+    assert client.post("/api/summary?dataset_id=1", json=fixed).json()["warnings"] == []
+    started = client.post("/api/runs", json={"architecture": fixed, "dataset_id": 1})
+    assert started.status_code == 202, started.text
+
+
+def test_a_stack_that_ends_in_feature_maps_is_told_without_a_fix(client):
+    conv = {"type": "Conv2D", "args": {"filters": 10, "kernel_size": 3}}
+    stack = {**mlp([8, 8, 1]), "layers": [conv]}
+    warnings = client.post("/api/summary?dataset_id=1", json=stack).json()["warnings"]
+    (shape,) = [w for w in warnings if w["type"] == "run_output_shape"]
+    assert "fix" not in shape and "end with Flatten" in shape["msg"]
+    assert "Dense(10, activation='softmax')" in shape["msg"]
