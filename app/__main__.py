@@ -71,22 +71,20 @@ def create_user(args: argparse.Namespace) -> None:
 def dispatch() -> None:
     """The Ray dispatcher in the foreground (EXECUTOR=ray on another host, or WORKERS=0 on the
     web server's): it waits for the database lease, then drives the cluster until Ctrl-C."""
+    import contextlib
     import logging
     import os
-    import threading
 
     from app.db import make_engine, migrate
+    from app.executors.bell import Silent
     from app.executors.dispatcher import Dispatcher
 
     settings = _settings()
     migrate(make_engine(settings.db_url))
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    stop = threading.Event()
-    try:
-        Dispatcher(settings).serve(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: serve() cleans up on its way out
+        Dispatcher(settings).serve(Silent())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
+from app.executors.bell import Bell
 from app.runs import attempts
 
 log = logging.getLogger("layerstack.ray")
@@ -27,8 +28,8 @@ class RayExecutor:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
         self.context = multiprocessing.get_context("spawn")
-        self.wake = self.context.Event()
-        self.stopping = self.context.Event()
+        self.bell: Bell | None = None  # the dispatcher's (app/executors/bell.py)
+        self.stopping = threading.Event()
         self.process: Any = None
         self.name = ""
         self.lock = threading.Lock()
@@ -43,14 +44,23 @@ class RayExecutor:
 
     def _spawn(self) -> Any:
         self.name = f"{DISPATCHER_PREFIX}{uuid.uuid4().hex[:8]}"
+        if self.bell is not None:
+            self.bell.close()
+        self.bell = Bell(self.context)
         process = self.context.Process(
             target=_dispatch,
             name=self.name,
             daemon=True,
-            args=(self.settings, self.name, self.stopping, self.wake),
+            args=(self.settings, self.name, self.bell.listener_end),
         )
         process.start()
+        self.bell.started()
         return process
+
+    def _ring(self) -> None:
+        with self.lock:
+            if self.bell is not None:
+                self.bell.ring()
 
     def _watch(self) -> None:
         while not self.stopping.wait(WATCH_EVERY_S):
@@ -66,11 +76,11 @@ class RayExecutor:
                 self.process = self._spawn()
 
     def submit(self, run_id: int) -> None:
-        self.wake.set()
+        self._ring()
 
     def cancel(self, run_id: int) -> None:
         """The dispatcher polls cancel flags; waking it passes this one on at once."""
-        self.wake.set()
+        self._ring()
 
     def describe(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -91,6 +101,8 @@ class RayExecutor:
         with self.lock:
             if self.process is None:
                 return
+            assert self.bell is not None
+            self.bell.close()  # the dispatcher reads it as "stop"
             self.process.join(timeout=STOP_WAIT_S)
             if self.process.is_alive():
                 self.process.kill()
@@ -99,9 +111,9 @@ class RayExecutor:
         attempts.interrupt_worker_runs(self.engine, self.name, why)
 
 
-def _dispatch(settings: Settings, name: str, stop: Any, wake: Any) -> None:
+def _dispatch(settings: Settings, name: str, bell_end: Any) -> None:
     """The child's entry. Ray is imported here, in the child: naming the dispatcher's own
     `main` as the target would import it (and Ray) in the web process to pickle it."""
     from app.executors.dispatcher import main
 
-    main(settings, name, stop, wake)
+    main(settings, name, bell_end)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -31,6 +30,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import make_engine
 from app.executors import lease
+from app.executors.bell import Listener, Silent
 from app.executors.placement import Ask, alive_nodes, ask_of, room_for, why_not
 from app.executors.ray_task import Control, train_attempt
 from app.ml.job import Outcome
@@ -91,22 +91,20 @@ class Dispatcher:
         self.control = Control.options(scheduling_strategy=here).remote()  # type: ignore[attr-defined]
         self.train = ray.remote(max_retries=0)(train_attempt)
 
-    def serve(self, stop: threading.Event | Any, wake: Any = None) -> None:
-        """Dispatch until `stop` is set; `wake` (an Event) says a run was queued."""
+    def serve(self, bell: Listener | Silent) -> None:
+        """Dispatch until the bell says stop; a ring says a run was queued or cancelled."""
         self.connect()
+        woken = False
         try:
-            while not stop.is_set():
+            while not bell.stopped:
                 now = time.monotonic()
                 if now >= self.clock["lease"]:
                     self.clock["lease"] = now + LEASE_RENEW_S
                     if not self._hold_lease():
-                        stop.wait(LEASE_RENEW_S)
+                        bell.wait(LEASE_RENEW_S)
                         continue
-                woken = wake is not None and wake.is_set()
-                if woken:
-                    wake.clear()
                 self.round(woken)
-                stop.wait(TICK_S)
+                woken = bell.wait(TICK_S)
         finally:
             self.close()
 
@@ -369,11 +367,12 @@ def _interrupted() -> str:
     )
 
 
-def main(settings: Settings, name: str, stop: Any, wake: Any) -> None:
-    """Process entry (the server's child): dispatch until `stop` is set."""
+def main(settings: Settings, name: str, bell_end: Any) -> None:
+    """Process entry (the server's child): dispatch until the server closes its end of the
+    bell (app/executors/bell.py) or is gone."""
     from app.processes import die_with_parent
 
     die_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    Dispatcher(settings, name).serve(stop, wake)
+    Dispatcher(settings, name).serve(Listener(bell_end))

@@ -8,7 +8,8 @@ run there and polls its cancel flag there, so nothing here holds a handle on a r
 
 Each worker also has a pipe back to this process on which it names the run it just changed
 (claimed, progress, epoch, end), right after the commit; a thread relays those to
-`on_change` (the event hub), so watchers hear of a commit without waiting for a poll.
+`on_change` (the event hub), so watchers hear of a commit without waiting for a poll. And a
+bell (app/executors/bell.py) wakes idle workers when a run is queued, however they died.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.executors import worker
+from app.executors.bell import Bell
 from app.runs import attempts, state
 
 log = logging.getLogger("layerstack.workers")
@@ -39,6 +41,7 @@ class Worker:
     name: str
     process: Any
     changes: Connection  # the read end of the worker's pipe of changed runs
+    bell: Bell  # wakes it when a run is queued
 
 
 def _ignore(run_id: int, committed: float | None = None) -> None:
@@ -68,7 +71,6 @@ class LocalExecutor:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings, self.engine = settings, engine
         self.context = multiprocessing.get_context("spawn")
-        self.wake = self.context.Event()
         self.workers: list[Worker] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -90,15 +92,21 @@ class LocalExecutor:
         name = f"worker-{uuid.uuid4().hex[:8]}"
         data_dir = str(self.settings.data_dir.resolve())
         reader, writer = self.context.Pipe(duplex=False)
+        bell = Bell(self.context)
         process = self.context.Process(
             target=worker.main,
             name=name,
             daemon=True,
-            args=(self.settings.db_url, data_dir, name, self.wake, writer),
+            args=(self.settings.db_url, data_dir, name, bell.listener_end, writer),
         )
         process.start()
         writer.close()  # the worker's copy is the only one: its death reads as end of file
-        return Worker(name, process, reader)
+        bell.started()
+        return Worker(name, process, reader, bell)
+
+    def _ring(self) -> None:
+        for w in self.workers:
+            w.bell.ring()
 
     def _relay(self) -> None:
         """Pass each change the workers name to on_change, as it comes."""
@@ -133,12 +141,14 @@ class LocalExecutor:
                         w.process.exitcode,
                         failed,
                     )
+                    w.bell.close()
                     self.workers[i] = self._spawn()
-                    self.wake.set()
+                    self._ring()
 
     def submit(self, run_id: int) -> None:
         """Wake idle workers now rather than at their next poll; one of them claims the run."""
-        self.wake.set()
+        with self.lock:
+            self._ring()
 
     def cancel(self, run_id: int) -> None:
         """Nothing to signal: the worker training the run polls its cancel flag (every
@@ -156,6 +166,7 @@ class LocalExecutor:
         self.stopping.set()
         with self.lock:
             for w in self.workers:
+                w.bell.close()
                 w.process.terminate()
             for w in self.workers:
                 w.process.join(timeout=10)

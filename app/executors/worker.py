@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from app.executors.bell import Listener
 from app.processes import die_with_parent, quiet_tensorflow
 from app.runs import state
 
@@ -62,8 +63,9 @@ def _unheard(run_id: int) -> None:
     """No one to tell (a worker started without a pipe)."""
 
 
-def main(db_url: str, data_dir: str, name: str, wake: Any, changes: Any = None) -> None:
-    """Process entry: claim runs from the DB queue until the parent stops us."""
+def main(db_url: str, data_dir: str, name: str, bell_end: Any, changes: Any = None) -> None:
+    """Process entry: claim runs from the DB queue until the parent stops us; `bell_end`
+    (app/executors/bell.py) wakes us when a run is queued."""
     die_with_parent()
     parent = os.getppid()
     quiet_tensorflow()
@@ -77,13 +79,15 @@ def main(db_url: str, data_dir: str, name: str, wake: Any, changes: Any = None) 
     engine = make_engine(db_url)
     paths = DataPaths(Path(data_dir))
     changed: Callable[[int], None] = Changes(changes) if changes is not None else _unheard
+    bell = Listener(bell_end)
     while True:
         run_id = state.claim_next(engine, name)
         if run_id is None:
             if os.getppid() != parent:  # orphaned where PR_SET_PDEATHSIG is not available
                 return
-            wake.wait(IDLE_WAIT_S)
-            wake.clear()
+            bell.wait(IDLE_WAIT_S)
+            if bell.stopped:  # the server closed its end, or is gone
+                return
             continue
         changed(run_id)  # now running
         train_run(engine, paths, run_id, CancelFlag(engine, run_id), changed)

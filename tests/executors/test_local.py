@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import httpx
 import pytest
@@ -24,4 +25,20 @@ def test_a_killed_worker_fails_its_run_and_the_next_run_starts(trainer):
     after = wait_for(trainer, submit(trainer, epochs=2)["id"])
     assert after["status"] == "completed"
     (replacement,) = httpx.get(f"{trainer.url}/api/health").json()["workers"]
+    assert replacement["pid"] != worker["pid"] and replacement["alive"]
+
+
+def test_a_worker_killed_while_idle_leaves_submissions_working(trainer):
+    """An idle worker waits for its bell (app/executors/bell.py); killed there, the OOM
+    killer's way, its replacement gets a bell of its own and the next run is taken at once.
+    (With one multiprocessing.Event shared by all, the dead sleeper stayed counted: each
+    set() then waited until a live worker happened to time out, and for ever once none
+    waited; tests/executors/test_bell.py and the Ray server's clean stop show it.)"""
+    (worker,) = httpx.get(f"{trainer.url}/api/health").json()["workers"]
+    time.sleep(0.5)  # idle: waiting for a run
+    os.kill(worker["pid"], signal.SIGKILL)
+    time.sleep(1.5)  # the watcher replaces it and wakes every worker
+    run = submit(trainer, epochs=1)  # a 202 at once (httpx's default 5 s timeout)
+    assert wait_for(trainer, run["id"])["status"] == "completed"
+    (replacement,) = httpx.get(f"{trainer.url}/api/health", timeout=5).json()["workers"]
     assert replacement["pid"] != worker["pid"] and replacement["alive"]

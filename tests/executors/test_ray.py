@@ -9,6 +9,8 @@ import math
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from tests.helpers.live_server import LiveServer
+from tests.helpers.paths import REPO
 from tests.helpers.ray_cluster import LOOPBACK, listening, worker_node
 from tests.helpers.sse import events
 from tests.helpers.stacks import mlp
@@ -32,6 +35,9 @@ def server(ray_cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     live.start()
     yield live
     live.stop()
+    # In order, not killed: a dispatcher replaced after a SIGKILL (test below) once left
+    # its stop event waiting for the dead one, and the server never finished stopping.
+    assert "Application shutdown complete" in live.log(), live.log()[-3000:]
 
 
 def submit(server: LiveServer, **fit: Any) -> dict[str, Any]:
@@ -180,7 +186,7 @@ def dispatcher_pid(server: LiveServer) -> int:
 
 
 def test_a_dead_dispatcher_leaves_its_runs_interrupted_and_resumable(server: LiveServer) -> None:
-    run = submit(server, epochs=30, **SLOW)
+    run = submit(server, epochs=12, **SLOW)  # ~1 s an epoch: killed early in it
     wait_for(server, run["id"], lambda r: r["epochs_done"] >= 1)
     old = dispatcher_pid(server)
     os.kill(old, signal.SIGKILL)
@@ -193,7 +199,7 @@ def test_a_dead_dispatcher_leaves_its_runs_interrupted_and_resumable(server: Liv
     assert httpx.post(f"{server.url}/api/runs/{run['id']}/resume").status_code == 200
     done = wait_for(server, run["id"], lambda r: r["status"] in FINISHED, timeout=180)
     assert done["status"] == "completed", (done, server.log()[-3000:])
-    assert [row["epoch"] for row in done["history"]] == list(range(1, 31))
+    assert [row["epoch"] for row in done["history"]] == list(range(1, 13))
     assert done["attempt"] >= 2 and kept >= 1
 
 
@@ -290,6 +296,29 @@ def trained_by(data: Path, run_id: int) -> str:
 def dispatcher_name(server: LiveServer) -> str:
     [entry] = httpx.get(f"{server.url}/api/health").json()["workers"]
     return str(entry["name"])
+
+
+def test_a_dispatcher_on_its_own_trains_for_a_server_without_one_and_stops_on_ctrl_c(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    """`python -m app dispatch` (on another host, in a lab): the web server has WORKERS=0,
+    so only this process drives the cluster; Ctrl-C stops it in order."""
+    data = tmp_path / "data"
+    web = LiveServer(data, EXECUTOR="ray", RAY_ADDRESS=ray_cluster.address).start()
+    log = (tmp_path / "dispatch.log").open("wb")
+    dispatch = subprocess.Popen([sys.executable, "-m", "app", "dispatch"], cwd=REPO,
+                                env=web.env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        run = submit(web, epochs=2)
+        done = wait_for(web, run["id"], lambda r: r["status"] in FINISHED, timeout=120)
+        assert done["status"] == "completed", (tmp_path / "dispatch.log").read_text()[-3000:]
+        assert done["node"] and trained_by(data, run["id"]).startswith("dispatcher-")
+        dispatch.send_signal(signal.SIGINT)
+        assert dispatch.wait(timeout=30) == 0, (tmp_path / "dispatch.log").read_text()[-3000:]
+    finally:
+        dispatch.kill()
+        log.close()
+        web.stop()
 
 
 def test_two_servers_on_one_database_have_one_acting_dispatcher(
