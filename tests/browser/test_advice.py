@@ -77,6 +77,8 @@ def test_units_vs_classes_fixed_from_the_train_page(page: Page, base_url: str) -
     assert saved["layers"][-1]["args"]["units"] == 10
     page.get_by_test_id("train-start").click()
     page.wait_for_url("**/runs/*")
+    run_id = page.url.rstrip("/").split("/")[-1]
+    httpx.post(f"{base_url}/api/runs/{run_id}/cancel")  # no run left on the shared trainer
 
 
 def test_the_train_page_checks_the_stack_against_the_dataset_before_start(
