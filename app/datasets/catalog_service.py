@@ -45,12 +45,14 @@ def _item(
         state=CatalogState.ABSENT,
     )
     job = jobs.get(user.id, entry.name)
-    if job is not None and (job.running or job.status is not None):
+    running_here = job is not None and job.running
+    row = None if running_here else catalog_rows.read(session, user.id, entry.name)
+    if row is not None and (job is None or row.process != jobs.process):
+        _from_row(item, row)  # the latest try ran, or runs, in another web process
+    elif job is not None and (job.running or job.status is not None):
         item.stage, item.bytes_done, item.bytes_total = job.stage, job.bytes_done, job.bytes_total
         item.state = CatalogState.ADDING if job.running else CatalogState.FAILED
         item.error, item.error_status = job.error, job.status
-    elif job is None and (row := catalog_rows.read(session, user.id, entry.name)) is not None:
-        _from_row(item, row)  # added (or being added) through another web process
     dataset = None if item.state == CatalogState.ADDING else find(session, user, entry.name)
     if dataset is not None:
         item.state, item.dataset_id = CatalogState.PRESENT, dataset.id

@@ -116,6 +116,28 @@ def test_a_failure_in_one_process_is_said_in_the_other(settings: Settings, mirro
         assert there["error"] == failed.json()["detail"]
 
 
+def test_a_retry_through_another_process_is_seen_where_the_first_try_failed(
+    settings: Settings, mirror: Mirror
+) -> None:
+    labels = mirror.folder / "t10k-labels-idx1-ubyte.gz"
+    good = labels.read_bytes()
+    labels.write_bytes(b"not the real file")
+    with (
+        serving(mirror.folder, pause_s=0.05) as url,
+        app_for(settings, mirror, url) as first,
+        app_for(settings, mirror, url) as second,
+    ):
+        body = {"name": T10K}
+        assert first.post("/api/datasets/catalog", json={**body, "wait": True}).status_code == 502
+        labels.write_bytes(good)  # the mirror is mended; the learner clicks again, elsewhere
+        assert second.post("/api/datasets/catalog", json=body).status_code == 202
+        assert item(first)["state"] == "adding"  # not the failure it saw itself
+        deadline = time.monotonic() + 60
+        while (there := item(first))["state"] == "adding" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert there["state"] == "present" and there["error"] is None, there
+
+
 def test_two_web_workers_show_one_addition(tmp_path: Path, mirror: Mirror) -> None:
     hits: dict[str, int] = {}
     with serving(mirror.folder, hits, pause_s=0.05) as url:
