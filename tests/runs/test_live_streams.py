@@ -49,9 +49,11 @@ def test_200_watchers_each_get_every_event_in_order_then_done(trainer):
     seen = aio.run(everyone())
     final = wait_for(trainer, run["id"])
     assert final["status"] == "completed"
-    for events_ in seen:
+    for number, events_ in enumerate(seen):
         epochs = [(e[1], json.loads(e[2])["epoch"]) for e in events_ if e[0] == "epoch"]
-        assert epochs == [(str(n), n) for n in range(1, EPOCHS + 1)]
+        # Once in ~10 full runs one watcher had no epoch: say what it did get, if it recurs.
+        said = f"watcher {number} of {WATCHERS} got {[e[:2] for e in events_][:20]}"
+        assert epochs == [(str(n), n) for n in range(1, EPOCHS + 1)], said
         assert events_[0][0] == "status" and events_[-1][0] == "done"
         assert json.loads(events_[-1][2])["status"] == "completed"
         assert [e[0] for e in events_].count("done") == 1
