@@ -1,5 +1,5 @@
-"""Shared fixtures: a real database (SQLite, then PostgreSQL: the `backend` fixture, so each
-test that uses it runs on both), a temporary data dir, and the app on top of it.
+"""Shared fixtures: a real database (the `backend` fixture: SQLite, and PostgreSQL too for a
+test marked `both_databases`), a temporary data dir, and the app on top of it.
 
 Constants and helpers live in tests/helpers/ (nothing imports from a conftest)."""
 
@@ -61,13 +61,60 @@ def shared_trainers_left_idle(request: pytest.FixtureRequest) -> Iterator[None]:
         shared_servers.settle(request.node.nodeid)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses a database runs on SQLite ([sqlite]); one marked `both_databases`
+    (its SQL differs by database: state changes, leases, LISTEN/NOTIFY, quotas, versions,
+    migrations, 64-bit ids, concurrency) on PostgreSQL too ([postgresql]). A test may also
+    name its own, e.g. @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return
+    both = metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("backend", BACKENDS if both else BACKENDS[:1], indirect=True)
+
+
+# Fixtures that start a server with a TensorFlow worker, or import Keras here.
+KERAS_FIXTURES = {"trainer", "postgres_trainer", "each_trainer", "digits_cnn_run", "keras",
+                  "mnist_dataset"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from what a test uses, so `-m` selections (make test-fast) cannot miss one:
+    `postgresql` on every test that needs the test PostgreSQL, `keras` on every test whose
+    fixtures import TensorFlow."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_postgres = "postgresql" in (params.get("backend"), params.get("each_trainer"))
+        if on_postgres or "postgres_trainer" in names:
+            item.add_marker(pytest.mark.postgresql)
+        if names & KERAS_FIXTURES:
+            item.add_marker(pytest.mark.keras)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> None:
+    """Apps in this process hash passwords at Argon2id's least cost (servers started as
+    processes keep the production cost; tests/accounts/test_passwords.py pins it)."""
+    from app.accounts.passwords import use_cost
+    from tests.helpers.accounts import TEST_HASH_COST
+
+    use_cost(**TEST_HASH_COST)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
-    """The database under the test, each in turn; the test's [sqlite] and [postgresql].
+    """The database under the test (pytest_generate_tests above picks which): [sqlite], and
+    [postgresql] for a test marked `both_databases`.
 
     On PostgreSQL, DATABASE_URL (a schema of the session's database for this test's data dir,
     tmp_path / "data") is in the environment for the whole test, so every Settings() the test
     makes, and every LiveServer it starts, uses it."""
+    if request.param not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS}, received {request.param!r}")
     if request.param == "postgresql":
         require_postgres()
         monkeypatch.setenv("DATABASE_URL", database_url_for(tmp_path / "data", "postgresql"))

@@ -22,6 +22,8 @@ from app.models import Run, User
 from app.models.common import as_utc
 from tests.helpers.db import database_url_for
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     """A model changed without a migration (or the reverse) shows up as a difference."""

@@ -17,7 +17,6 @@ import tomllib
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import packages_distributions
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -95,11 +94,13 @@ def undeclared(imports: dict[str, list[str]], runtime: set[str]) -> list[str]:
             continue
         names = providers(module)
         if not names:
-            problems.append(f"{module} (imported at {places[0]}) is provided by no installed "
-                            "distribution: install it, and declare it in [project.dependencies]")  # fmt: skip
+            where = places[0]
+            problems.append(f"{module} (imported at {where}) is provided by no installed "
+                            "distribution: declare it in [project.dependencies]")  # fmt: skip
         elif not names & runtime:
-            problems.append(f"{module} (imported at {', '.join(places[:3])}) comes from "
-                            f"{'/'.join(sorted(names))}, which is not in [project.dependencies]")  # fmt: skip
+            where, given_by = ", ".join(places[:3]), "/".join(sorted(names))
+            problems.append(f"{module} (imported at {where}) comes from {given_by}, "
+                            "which is not in [project.dependencies]")  # fmt: skip
     return problems
 
 

@@ -4,7 +4,10 @@ waits briefly, then gets 503 with Retry-After naming the setting, and nothing is
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import pytest
@@ -30,19 +33,30 @@ def test_a_free_slot_is_taken_and_given_back() -> None:
 def test_a_waiting_request_gets_the_slot_when_it_frees_in_time() -> None:
     slots = Slots(1, "MAX_IMPORTS", wait_s=5)
     holding, release = threading.Event(), threading.Event()
+    released_at: list[float] = []
 
     def hold() -> None:
         with slots.hold("import"):
             holding.set()
-            release.wait(5)
+            release.wait(10)
+            released_at.append(time.monotonic())  # the slot is given back just after this
 
-    thread = threading.Thread(target=hold)
-    thread.start()
-    holding.wait(5)
-    threading.Timer(0.1, release.set).start()
-    with slots.hold("import"):  # waits ~0.1 s, not 5
-        pass
-    thread.join(5)
+    def wait_for_the_slot() -> float:
+        with slots.hold("export"):
+            return time.monotonic()
+
+    with ThreadPoolExecutor(2) as pool:
+        holder = pool.submit(hold)
+        assert holding.wait(5)
+        waiter = pool.submit(wait_for_the_slot)
+        with pytest.raises(FutureTimeout):  # the slot is held: the waiter waits for it
+            waiter.result(timeout=0.2)
+        release.set()
+        got_at = waiter.result(timeout=10)  # Unavailable, raised here, if it gave up
+        holder.result(timeout=10)
+    # It got the slot because the slot was given back, not when its own 5 s ran out (a
+    # waiter that only looked again at the end of wait_s would get it ~4.8 s after).
+    assert released_at[0] <= got_at < released_at[0] + slots.wait_s / 2
 
 
 @pytest.fixture

@@ -3,10 +3,14 @@ limit), usage in GET /api/me, and a queue that takes users in turn."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.models import RunStatus
 from app.runs import state
 from tests.helpers.accounts import admin, member, small_npz, upload
 from tests.helpers.stacks import mlp
+
+pytestmark = pytest.mark.both_databases
 
 
 def run_body(dataset_id: int = 1) -> dict:

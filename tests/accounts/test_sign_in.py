@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.accounts import throttle
 from tests.helpers.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, sign_in
 
@@ -48,6 +50,7 @@ def test_too_many_tries_from_one_address_are_refused_whatever_the_email(accounts
     )
 
 
+@pytest.mark.both_databases
 def test_sign_out_ends_the_session_at_once(accounts):
     sign_in(accounts, ADMIN_EMAIL, ADMIN_PASSWORD)
     secret = accounts.cookies["layerstack_session"]
@@ -77,6 +80,7 @@ def test_sign_in_never_sends_a_visitor_to_another_site(accounts):
         assert 'data-next="/"' in page.text, target
 
 
+@pytest.mark.both_databases
 def test_a_session_past_its_idle_lifetime_ends(tmp_path, backend):
     from fastapi.testclient import TestClient
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from app.accounts.tokens import digest
@@ -25,6 +26,7 @@ def test_a_token_is_shown_once_and_kept_only_as_a_hash(accounts):
         assert token["token"] not in row.model_dump_json()
 
 
+@pytest.mark.both_databases
 def test_a_bearer_token_works_without_a_cookie_until_it_is_revoked(accounts):
     boss = admin(accounts)
     assert accounts.get("/api/me", headers=boss.headers).json()["email"] == ADMIN_EMAIL
@@ -34,6 +36,7 @@ def test_a_bearer_token_works_without_a_cookie_until_it_is_revoked(accounts):
     assert revoked.status_code == 401 and "revoked" in revoked.json()["detail"]
 
 
+@pytest.mark.both_databases
 def test_an_expired_token_answers_401(accounts):
     boss = admin(accounts)
     with Session(accounts.app.state.engine) as session:

@@ -8,11 +8,14 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.accounts import service
 from tests.helpers.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, admin, member, sign_in
 from tests.helpers.web import fragment_headers
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_get_sends_the_version_as_etag_and_each_patch_bumps_it(accounts):

@@ -3,12 +3,14 @@ giving them a new password takes effect at once, on sessions and tokens alike.""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from tests.helpers.accounts import PASSWORD, accounts_settings, admin, member, sign_in
 
 
+@pytest.mark.both_databases
 def test_disabling_a_user_stops_their_session_and_tokens_at_once(accounts):
     boss = admin(accounts)
     alice = member(accounts, boss, "alice@example.com")
@@ -25,6 +27,7 @@ def test_disabling_a_user_stops_their_session_and_tokens_at_once(accounts):
     assert again.status_code == 401 and "disabled" in again.json()["detail"]
 
 
+@pytest.mark.both_databases
 def test_an_admin_sets_a_new_password_and_the_old_sessions_end(accounts):
     boss = admin(accounts)
     alice = member(accounts, boss, "alice@example.com")
@@ -77,6 +80,7 @@ def test_an_admin_can_list_users(accounts):
     assert all("password_hash" not in u for u in users["data"])
 
 
+@pytest.mark.both_databases
 def test_switching_a_laptop_to_accounts_gives_its_work_to_the_first_admin(tmp_path, backend):
     data = tmp_path / "data"
     from app.config import Settings

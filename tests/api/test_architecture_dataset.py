@@ -4,6 +4,8 @@ nothing, and deleting the dataset forgets it (NULL), not the stack. On both data
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers.accounts import small_npz
 from tests.helpers.stacks import mlp
 from tests.helpers.uploads import post
@@ -47,6 +49,7 @@ def test_a_bad_dataset_id_is_422_naming_it(client):
     assert answer.json()["detail"][0]["loc"] == ["body", "dataset_id"]
 
 
+@pytest.mark.both_databases
 def test_deleting_the_dataset_forgets_it_and_keeps_the_stack(client):
     uploaded = post(client, [("data.npz", small_npz())])
     assert uploaded.status_code == 201, uploaded.text

@@ -211,6 +211,7 @@ def test_null_for_a_users_role_name_or_disabled_flag_leaves_it_as_is(client):
     assert response.json()["disabled"] is False
 
 
+@pytest.mark.both_databases
 def test_ids_and_quotas_in_a_body_stay_within_64_bits(client):
     run = {"dataset_id": 2**63, "architecture_id": 1}
     assert client.post("/api/runs", json=run).status_code == 422

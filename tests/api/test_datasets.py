@@ -52,6 +52,7 @@ def test_builtin_digits_equal_scikit_learns(client, settings):
     assert np.array_equal(y[order], digits.target[theirs])
 
 
+@pytest.mark.both_databases
 def test_builtin_is_registered_once_across_restarts(settings):
     for _ in range(2):
         with TestClient(create_app(settings)) as client:

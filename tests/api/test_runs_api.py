@@ -136,6 +136,7 @@ def test_both_or_neither_architecture_is_422(client):
     assert client.post("/api/runs", json=body).status_code == 422
 
 
+@pytest.mark.both_databases
 def test_cancel_and_resume_answer_409_where_they_make_no_sense(client, settings):
     run = client.post("/api/runs", json=run_body()).json()
     assert client.post(f"/api/runs/{run['id']}/resume").status_code == 409  # queued
@@ -153,6 +154,7 @@ def test_cancel_and_resume_answer_409_where_they_make_no_sense(client, settings)
     assert client.get(f"/api/runs/{run['id']}/model.keras").status_code == 409
 
 
+@pytest.mark.both_databases
 def test_fifty_runs_at_once_are_all_queued(client):
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: client.post("/api/runs", json=run_body()), range(50)))
@@ -171,6 +173,7 @@ def test_list_filters(client):
     assert client.get("/api/runs", params={"dataset_id": 1}).json()["count"] == 2
 
 
+@pytest.mark.both_databases
 def test_dataset_in_use_cannot_be_deleted(client):
     body = client.post(
         "/api/datasets",
@@ -219,6 +222,7 @@ def test_resuming_a_run_whose_dataset_was_deleted_is_409(client):
     assert client.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"  # not queued
 
 
+@pytest.mark.both_databases
 def test_interrupted_runs_on_start(settings, client):
     run = client.post("/api/runs", json=run_body()).json()
     engine = client.app.state.engine

@@ -111,6 +111,7 @@ def test_progress_counts_the_bytes_of_every_file(client: TestClient, mirror: Mir
     assert (job.stage, job.bytes_done, job.bytes_total) == ("done", size, size)
 
 
+@pytest.mark.both_databases
 def test_a_second_post_joins_the_first_and_downloads_nothing_again(
     client: TestClient, hits: dict[str, int]
 ) -> None:

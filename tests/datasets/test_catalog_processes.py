@@ -23,6 +23,8 @@ from app.models import CatalogJob, utcnow
 from tests.helpers.catalog_files import Mirror, make_mirror, serving
 from tests.helpers.live_server import LiveServer
 
+pytestmark = pytest.mark.both_databases
+
 T10K = "digits_t10k"
 
 

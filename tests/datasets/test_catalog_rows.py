@@ -18,6 +18,8 @@ from app.db import make_engine
 from app.models import CatalogJob, utcnow
 from app.models.enums import CatalogStage
 
+pytestmark = pytest.mark.both_databases
+
 OWNER = 1  # the laptop-mode user the app made
 
 

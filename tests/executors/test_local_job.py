@@ -14,7 +14,7 @@ from app.models import RunStatus
 from app.runs import state
 from tests.helpers.stacks import mlp
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.both_databases]
 
 # Digits, an MLP: early stopping after 16 of 40 epochs, the learning rate lowered on the way
 # (tests/ml/test_training.py shows both).

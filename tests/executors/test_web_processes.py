@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.helpers.live_server import LiveServer
 from tests.helpers.runs import submit, wait_for
 from tests.helpers.sse import Event, events
+
+pytestmark = pytest.mark.both_databases
 
 EPOCHS = 4
 TAKEOVER_S = 30  # the lease's 10 s, a renewal's 2 s, and the new worker's TensorFlow import

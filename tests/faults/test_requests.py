@@ -88,6 +88,7 @@ def test_an_import_over_the_disk_quota_while_splitting_is_507(client, settings, 
     assert_untouched(client, settings)
 
 
+@pytest.mark.both_databases
 def test_an_import_whose_row_finds_the_database_full_is_507_and_keeps_nothing(
     client, settings, monkeypatch
 ):
@@ -132,6 +133,7 @@ def test_an_export_the_temporary_folder_cannot_hold_is_507(client, monkeypatch):
     assert client.get("/api/datasets/1/export.npz").status_code == 200
 
 
+@pytest.mark.both_databases
 def test_a_run_whose_row_finds_the_database_full_is_507_and_not_queued(client, monkeypatch):
     """No service names this write: the safety net in app/errors.py answers it."""
 

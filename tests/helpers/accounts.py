@@ -15,6 +15,10 @@ from tests.helpers.stacks import mlp
 from tests.helpers.uploads import npz_bytes
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "admin-password-1"
+# Argon2id's least cost, for apps in the test process (tests/conftest.py): production's
+# ~150 ms a hash made each accounts test seconds slower. tests/accounts/test_passwords.py
+# pins the production cost.
+TEST_HASH_COST = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 PASSWORD = "member-password-1"
 
 

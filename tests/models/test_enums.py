@@ -15,6 +15,8 @@ from app.db import make_engine, migrate
 from app.models import Run
 from app.models.enums import ACTIVE, FINISHED, RESUMABLE, RunStatus
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_every_status_is_either_active_or_finished() -> None:
     assert set(RunStatus) == ACTIVE | FINISHED

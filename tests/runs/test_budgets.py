@@ -13,6 +13,8 @@ from app.main import create_app
 from tests.helpers.accounts import accounts_settings, admin, member
 from tests.helpers.stacks import mlp
 
+pytestmark = pytest.mark.both_databases
+
 # No workers: every run stays queued, so the queue fills as the test wants.
 SMALL = {"workers": 0, "predictors": 0, "max_epochs": 5, "max_queued_runs": 2}
 

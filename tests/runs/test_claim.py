@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.models import Run, RunStatus, User
 from app.runs import state
+
+pytestmark = pytest.mark.both_databases
 
 CLAIMERS, RUNS, OWNERS = 16, 200, 4
 

@@ -17,6 +17,8 @@ from app.storage import DiskFull
 from tests.helpers.faults import FullFile
 from tests.helpers.web import queue_run
 
+pytestmark = pytest.mark.both_databases
+
 LOGS = {"loss": 1.0, "val_loss": 1.1}
 
 

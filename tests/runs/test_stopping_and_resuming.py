@@ -14,7 +14,7 @@ import pytest
 from tests.helpers.live_server import LiveServer
 from tests.helpers.runs import first_epoch, submit, wait_for
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.both_databases]
 
 
 def test_cancel_stops_a_running_run_and_keeps_its_epochs(each_trainer):

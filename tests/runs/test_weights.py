@@ -98,6 +98,7 @@ def test_a_run_not_trained_yet_has_no_histograms(client):
     assert client.get("/api/runs/999/weights").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_deleting_a_run_deletes_its_histograms(client):
     run_id = queue_run(client)["id"]
     engine = client.app.state.engine

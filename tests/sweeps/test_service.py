@@ -5,6 +5,7 @@ another user's sweep as a 404. Training for real: tests/sweeps/test_training.py.
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
 from app.models import RunMetric
@@ -69,6 +70,7 @@ def test_sweeps_are_listed_newest_first_and_paged(client):
     assert page["count"] == 2 and [s["id"] for s in page["data"]] == [first["id"]]
 
 
+@pytest.mark.both_databases
 def test_runs_are_ranked_by_their_best_validation_value(client):
     sweep = create(client, body({"fit.batch_size": [8, 16, 32]}))
     ids = [r["id"] for r in sorted(sweep["runs"], key=lambda r: r["id"])]
@@ -88,6 +90,7 @@ def test_runs_are_ranked_by_their_best_validation_value(client):
     assert read["runs"][0]["params"] == {"fit.batch_size": 16}
 
 
+@pytest.mark.both_databases
 def test_cancel_cancels_every_going_run_and_only_those(client):
     sweep = create(client, body({"fit.batch_size": [8, 16, 32]}))
     ids = sorted(r["id"] for r in sweep["runs"])
@@ -104,6 +107,7 @@ def test_cancel_cancels_every_going_run_and_only_those(client):
     assert again.status_code == 409 and "no queued or running runs" in again.json()["detail"]
 
 
+@pytest.mark.both_databases
 def test_delete_deletes_the_sweep_and_its_runs_only(client):
     other = client.post("/api/runs", json=body()["base"]).json()
     sweep = create(client)
@@ -120,6 +124,7 @@ def test_a_missing_sweep_is_404(client):
         assert answer.status_code == 404 and answer.json()["detail"] == "No sweep with id 9."
 
 
+@pytest.mark.both_databases
 def test_over_the_queue_nothing_is_saved(settings):
     from fastapi.testclient import TestClient
 
@@ -137,6 +142,7 @@ def test_over_the_queue_nothing_is_saved(settings):
         create(client, body({"fit.batch_size": list(range(1, 8))}))  # exactly to the limit
 
 
+@pytest.mark.both_databases
 def test_every_run_counts_against_the_quota_of_active_runs(accounts):
     boss = admin(accounts)
     alice = member(accounts, boss, "alice@example.com", quota_active_runs=5)

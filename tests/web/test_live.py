@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from app.runs import state
 from tests.helpers.web import parse_events, queue_run
 
@@ -35,6 +37,7 @@ def play(app, run_id: int, epochs: int) -> threading.Thread:
     return thread
 
 
+@pytest.mark.both_databases
 def test_a_going_run_sends_its_row_at_each_change_then_done(client):
     run = queue_run(client, epochs=2)
     worker = play(client.app, run["id"], epochs=2)
