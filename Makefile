@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format bench install install-dev migration clean browser postgres
+.PHONY: run test test-fast lint format bench install install-dev migration clean browser postgres
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(VENV)/bin/layerstack serve
 
-# Debian's Chromium for the browser tests (as root, as in CI); elsewhere they skip with a note.
+# Debian's Chromium for the browser tests, and curl for the README's curl walk (as root, as
+# in CI); elsewhere they skip with a note (under CI=true they fail).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v curl; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "Chromium is missing and this is not root: browser tests will be skipped."; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium curl; \
+	  else echo "Chromium or curl is missing and this is not root: their tests will be skipped."; fi; }
 
 # The PostgreSQL leg of the tests: start the machine's PostgreSQL if it is installed and down
 # (Debian's pg_ctlcluster, as root, as in CI) and make sure the role the tests log in as over
@@ -52,9 +53,18 @@ postgres:
 	    || su postgres -c "psql -qc \"CREATE ROLE $(PG_ROLE) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'\""; \
 	fi
 
+# Every test, in TEST_PROCESSES pytest processes (pytest-xdist; tests/conftest.py gives each
+# its own servers and PostgreSQL database, and keeps the Ray tests in one of them).
 # make test ARGS='-m "not ray"' skips the Ray cluster tests locally (CI runs them all).
+TEST_PROCESSES ?= 2
 test: install-dev browser postgres
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(ARGS)
+
+# The inner loop, under 90 s: no TensorFlow, browser, Ray or PostgreSQL (their markers are
+# set from the fixtures a test uses, so none slips in). make test stays the whole suite.
+FAST = not keras and not browser and not ray and not postgresql
+test-fast: install-dev
+	$(PY) -m pytest -n $(TEST_PROCESSES) -m "$(FAST)" $(ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check app layerstack tests bench migrations

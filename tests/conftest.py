@@ -39,6 +39,19 @@ from tests.helpers.db import (  # noqa: E402  (after register_assert_rewrite, as
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     drop_session_database()
+    workeroutput = getattr(session.config, "workeroutput", None)  # in an xdist worker
+    if workeroutput is not None:
+        from tests.helpers import shared_servers
+
+        workeroutput["left_behind"] = shared_servers.left_behind
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: unknown to a run without xdist
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """xdist: a worker's list of runs left on its trainers, for the summary below."""
+    from tests.helpers import shared_servers
+
+    shared_servers.left_behind += getattr(node, "workeroutput", {}).get("left_behind", [])
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
@@ -81,11 +94,18 @@ KERAS_FIXTURES = {"trainer", "postgres_trainer", "each_trainer", "digits_cnn_run
                   "mnist_dataset"}  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers from what a test uses, so `-m` selections (make test-fast) cannot miss one:
     `postgresql` on every test that needs the test PostgreSQL, `keras` on every test whose
-    fixtures import TensorFlow."""
+    fixtures import TensorFlow. And where tests run under xdist (--dist loadgroup): the Ray
+    tests in one process (one cluster), and a module whose tests share a module-scoped
+    fixture (a server, a trained run) in one process, so that fixture is made once."""
     for item in items:
+        if item.get_closest_marker("ray"):
+            item.add_marker(pytest.mark.xdist_group("ray"))
+        elif _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         names = set(getattr(item, "fixturenames", ()))
         params = getattr(getattr(item, "callspec", None), "params", {})
         on_postgres = "postgresql" in (params.get("backend"), params.get("each_trainer"))
@@ -93,6 +113,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgresql)
         if names & KERAS_FIXTURES:
             item.add_marker(pytest.mark.keras)
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        definition.scope in ("module", "class", "package")
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
