@@ -3,10 +3,12 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
-from app.architectures import service
 from app.main import create_app
+from app.models import Architecture
 from tests.helpers.stacks import SEED_CNN, mlp
 
 
@@ -130,27 +132,33 @@ def test_an_invalid_stack_keeps_the_version(client):
     assert client.get(url).json()["version"] == 1
 
 
-def test_two_puts_that_loaded_the_same_version_cannot_both_win(client, monkeypatch):
+@pytest.mark.both_databases  # the conditional UPDATE under two writers differs by database
+def test_two_puts_that_loaded_the_same_version_cannot_both_win(client):
     arch = client.post("/api/architectures", json=mlp()).json()
     url = f"/api/architectures/{arch['id']}"
-    # Both requests read the row and pass the checks before either writes: only the
-    # conditional UPDATE can tell them apart.
-    both_checked = threading.Barrier(2)
-    checked = service._checked
+    # Both requests read the row and pass the checks before either writes: each waits, just
+    # before its UPDATE reaches the database, for the other to get there too. Only the
+    # conditional UPDATE can then tell them apart.
+    both_read, writes = threading.Barrier(2), []
+    update = f"UPDATE {Architecture.__tablename__} "
 
-    def checked_together(stack, settings):
-        result = checked(stack, settings)
-        both_checked.wait(timeout=10)
-        return result
+    def before_the_write(connection, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith(update.upper()):
+            writes.append(both_read.wait(timeout=10))
 
-    monkeypatch.setattr(service, "_checked", checked_together)
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", before_the_write)
 
     def put(name: str):
         return client.put(url, json={**mlp(), "name": name}, headers={"If-Match": '"1"'})
 
-    with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(put, ["first", "second"]))
-    assert sorted(a.status_code for a in answers) == [200, 412]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(put, ["first", "second"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", before_the_write)
+    assert sorted(writes) == [0, 1]  # both got to their UPDATE, together
+    assert sorted(a.status_code for a in answers) == [200, 412], [a.text for a in answers]
     winner = next(a for a in answers if a.status_code == 200).json()
     current = client.get(url).json()
     assert current["version"] == 2 and current["name"] == winner["name"]

@@ -113,9 +113,8 @@ def test_a_wake_reaches_watchers_without_waiting_for_the_poll(client):
     assert aio.run(scenario()) == (True, "running")
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # LISTEN/NOTIFY's only
 def test_on_postgresql_a_dropped_listen_connection_is_opened_again(client, backend):
-    if backend != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     engine = client.app.state.engine
     run_id = queue_run(client)["id"]
 
