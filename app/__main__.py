@@ -109,25 +109,32 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """WEB_WORKERS=1: one process. N: uvicorn's supervisor and N web processes, after the
-    start-up chores here, once (app.main.prepare); one of the N runs the executor."""
-    workers = settings.web_workers
-    if workers > 1:
-        import os
+    """Check DATA_DIR, the port and the database, say the start-up lines (app/startup.py), run
+    the start-up chores once (app.main.prepare), then uvicorn: one web process, or with
+    WEB_WORKERS=N its supervisor and N processes, one of which runs the executor. A clear
+    misconfiguration ends here, with one line and exit status 2."""
+    import os
 
-        from app.db import make_engine
-        from app.main import PREPARED, prepare
+    from app import startup
+    from app.main import PREPARED, prepare
 
-        engine = make_engine(settings.db_url)
+    startup.configure_logging()
+    with startup.explained(settings):
+        startup.check_data_dir(settings)
+        startup.check_port(settings)
+        engine = startup.open_database(settings)
+        startup.announce(settings)
         prepare(settings, engine)
         engine.dispose()
-        os.environ[PREPARED] = "1"
+    os.environ[PREPARED] = "1"
+    workers = settings.web_workers
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=workers if workers > 1 else None,
+        log_config=startup.LOGGING,
     )
 
 

@@ -3,7 +3,6 @@ the executor, the event hub, the inference process)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,12 +50,12 @@ from app.runs.events import EventHub
 from app.runs.streams import Streams, close_on_exit
 from app.security import HostAllowList, SameOrigin, SecurityHeaders
 from app.slots import Slots
+from app.startup import first_admin
 from app.web import pages
 from app.web import session as web_session
 
 ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger("layerstack")
-# Set by `python -m app` for its web processes once it has run prepare() itself.
+# Set by `python -m app` for its web process(es) once it has run prepare() itself.
 PREPARED = "LAYERSTACK_PREPARED"
 
 
@@ -72,17 +71,9 @@ def _body_limit(settings: Settings) -> Any:
     return limit_for
 
 
-def _identity(session: Session, settings: Settings) -> User | None:
-    """AUTH=none: the local user every request acts as (kept, detached). AUTH=accounts: the
-    first admin from ADMIN_EMAIL/ADMIN_PASSWORD if nobody can sign in yet."""
+def _local_user(session: Session, settings: Settings) -> User | None:
+    """AUTH=none: the local user every request acts as (kept, detached); accounts: None."""
     if settings.accounts:
-        if accounts.ensure_first_admin(session, settings) is None and not accounts.has_accounts(
-            session
-        ):
-            log.warning(
-                "AUTH=accounts and no user can sign in yet: set ADMIN_EMAIL and ADMIN_PASSWORD, "
-                "or run `python -m app users create --email you@example.com --admin`."
-            )
         return None
     local = accounts.ensure_local_user(session)
     session.expunge(local)
@@ -121,13 +112,16 @@ def _declare_refusals(app: FastAPI) -> None:
 
 def prepare(settings: Settings, engine: Engine) -> User | None:
     """Once per start, before any request: migrations, crash leftovers, the built-in dataset
-    and the first user. Not safe beside a serving process (it deletes unclaimed work folders),
-    so with WEB_WORKERS=N `python -m app` runs it before starting the N processes."""
+    and the first user (accounts mode: the first admin, said in one line). Not safe beside a
+    serving process (it deletes unclaimed work folders), so `python -m app` runs it before
+    uvicorn starts its process(es); create_app's lifespan runs it when nobody did."""
     migrate(engine)
     with Session(engine) as session:
         clean_leftovers(session, settings.paths)
         ensure_builtin(session, settings.paths)
-        return _identity(session, settings)
+        if settings.accounts:
+            first_admin(session, settings)
+        return _local_user(session, settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -137,9 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if os.environ.get(PREPARED):  # `python -m app` did it before starting N processes
+        if os.environ.get(PREPARED):  # `python -m app` did it before starting uvicorn
             with Session(engine) as session:
-                app.state.local_user = _identity(session, settings)
+                app.state.local_user = _local_user(session, settings)
         else:
             app.state.local_user = prepare(settings, engine)
         app.state.throttle = Throttle()
