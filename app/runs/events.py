@@ -37,7 +37,7 @@ log = logging.getLogger("layerstack.events")
 @dataclass
 class Watch:
     """What watchers of one run see, each event already encoded; `listeners` are the
-    watchers' flags, set on every change."""
+    watchers' flags, set on every change, each one there from its `subscribe` on."""
 
     version: int = -1
     status: str = RunStatus.QUEUED
@@ -146,12 +146,20 @@ class EventHub:
                 self.loop.call_soon_threadsafe(self.wake, run_id)
 
     async def subscribe(self, run_id: int, listener: asyncio.Event) -> Watch | None:
+        """The run's watch, with `listener` among its listeners; None if the run is gone.
+
+        The listener is added before the first read, not after: a watch is dropped when its
+        last listener leaves, and the first stream of a run that has ended writes everything
+        and leaves in the step its read comes back in, before the watchers waiting for that
+        read resume. Not counted yet, they found their watch dropped and sent nothing at all
+        (issue 22; tests/runs/test_events.py)."""
         if not self.tasks:
             self.start()
         watch = self.watches.get(run_id)
         if watch is None:
             # Registered before the first read, so watchers arriving meanwhile share it.
             watch = self.watches[run_id] = Watch()
+            watch.listeners.add(listener)
             try:
                 nothing: Known = (-1, 0, None)
                 run = (await self._read({run_id: nothing}, {run_id}, poll=False)).get(run_id)
@@ -167,10 +175,14 @@ class EventHub:
                 return None
             self._apply(watch, run)
         else:
-            await watch.ready.wait()
-            if watch.gone or self.watches.get(run_id) is not watch:
+            watch.listeners.add(listener)
+            try:
+                await watch.ready.wait()
+            except BaseException:
+                self.unsubscribe(run_id, listener)
+                raise
+            if watch.gone:  # deleted, or its first read failed
                 return None
-        watch.listeners.add(listener)
         return watch
 
     def unsubscribe(self, run_id: int, listener: asyncio.Event) -> None:
