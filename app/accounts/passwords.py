@@ -29,7 +29,11 @@ def use_cost(**cost: int) -> None:
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHash:
-    return PasswordHash((Argon2Hasher(**_cost),))
+    cost = _cost
+    hasher = Argon2Hasher(
+        time_cost=cost["time_cost"], memory_cost=cost["memory_cost"], parallelism=cost["parallelism"]
+    )
+    return PasswordHash((hasher,))
 
 
 @lru_cache(maxsize=1)
