@@ -24,6 +24,7 @@ def needs_proc() -> None:
     pytest.skip("needs Linux /proc")
 
 
+@pytest.mark.both_databases
 def test_server_keeps_architectures_across_a_crash_and_never_loads_tensorflow(tmp_path, backend):
     needs_proc()
     server = LiveServer(tmp_path / "data", backend=backend).start()

@@ -91,6 +91,7 @@ async def changed_within(hub: EventHub, run_id: int, change, seconds: float) -> 
         hub.unsubscribe(run_id, flag)
 
 
+@pytest.mark.both_databases
 def test_a_wake_reaches_watchers_without_waiting_for_the_poll(client):
     engine = client.app.state.engine
     run_id = queue_run(client)["id"]
