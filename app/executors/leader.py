@@ -18,12 +18,14 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from app.executors import lease
 from app.executors.base import Executor
+from app.models import utcnow
 from app.runs.state import interrupt_running
 
 log = logging.getLogger("layerstack.executor")
@@ -56,7 +58,8 @@ class Leader:
     lease (a fresh one each time it takes the lease: a stopped executor does not restart).
 
     `spare` is interrupt_running's: with EXECUTOR=ray the dispatcher's runs are left to the
-    dispatcher that takes its own lease over."""
+    dispatcher that takes its own lease over. `clock` is the lease's (app/executors/lease.py):
+    the real time unless a test moves one on itself."""
 
     def __init__(
         self,
@@ -64,8 +67,10 @@ class Leader:
         engine: Engine,
         enabled: bool,
         spare: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.make, self.engine, self.enabled, self.spare = make, engine, enabled, spare
+        self.clock = clock
         self.inner: Executor | None = None
         self.holder = _holder_name()
         self.leading = False
@@ -80,7 +85,7 @@ class Leader:
         if not self.enabled:
             # Nothing trains here; runs left `running` by a server that is gone (no live
             # lease) are resumable now, as a lone server restarted with WORKERS=0 expects.
-            if lease.holder_of(self.engine, LEASE, live=True) is None:
+            if lease.holder_of(self.engine, LEASE, live=True, clock=self.clock) is None:
                 self.interrupted = interrupt_running(self.engine, self.spare)
             return
         self._try()
@@ -98,12 +103,12 @@ class Leader:
         with self.lock:
             if self.stopping.is_set():
                 return
-            previous = lease.hold(self.engine, LEASE, self.holder, TTL_S)
+            previous = lease.hold(self.engine, LEASE, self.holder, TTL_S, self.clock)
             if previous is None and not self.leading:
                 current = lease.holder_of(self.engine, LEASE)
                 if current is not None and _dead_here(current):
                     lease.release(self.engine, LEASE, current)
-                    previous = lease.hold(self.engine, LEASE, self.holder, TTL_S)
+                    previous = lease.hold(self.engine, LEASE, self.holder, TTL_S, self.clock)
             if previous is not None and not self.leading:
                 # Runs left `running` were trained by the previous leader's workers, which
                 # died with it (or by this server before a crash): resumable now.

@@ -1,10 +1,15 @@
 """A lease in the database: one holder at a time, renewed while it lives, taken over once it
 expires. The Ray dispatcher holds one, so several web processes (or a `python -m app
-dispatch` on another host) can start dispatchers against one database and only one acts."""
+dispatch` on another host) can start dispatchers against one database and only one acts.
+
+Times are this process's (`clock`, utcnow unless told), bound as parameters, never the
+database's now(): the same on SQLite and PostgreSQL, and a test can move the clock on
+instead of sleeping past a TTL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.engine import Engine
@@ -14,11 +19,17 @@ from sqlmodel import Session, col, select
 from app.models import Lease, utcnow
 
 
-def hold(engine: Engine, name: str, holder: str, ttl_s: float) -> str | None:
+def hold(
+    engine: Engine,
+    name: str,
+    holder: str,
+    ttl_s: float,
+    clock: Callable[[], datetime] = utcnow,
+) -> str | None:
     """Take or renew the lease `name` for `ttl_s` seconds. None when someone else holds it;
     else the previous holder (`holder` itself on a renewal, "" for a new lease), so a new
     holder can clean up after one that died."""
-    now = utcnow()
+    now = clock()
     until = now + timedelta(seconds=ttl_s)
     with Session(engine) as session:
         previous = session.exec(select(Lease.holder).where(Lease.name == name)).first()
@@ -48,10 +59,12 @@ def release(engine: Engine, name: str, holder: str) -> None:
         session.commit()
 
 
-def holder_of(engine: Engine, name: str, live: bool = False) -> str | None:
+def holder_of(
+    engine: Engine, name: str, live: bool = False, clock: Callable[[], datetime] = utcnow
+) -> str | None:
     """Who holds the lease `name` (with `live`, only if it has not expired); None: nobody."""
     query = select(Lease.holder).where(Lease.name == name)
     if live:
-        query = query.where(col(Lease.expires_at) >= utcnow())
+        query = query.where(col(Lease.expires_at) >= clock())
     with Session(engine) as session:
         return session.exec(query).first()

@@ -1,6 +1,8 @@
 """One executor among several web processes (app/executors/leader.py): whoever holds the
 `executor` lease in the database runs it, another takes over when it goes, and nobody else
-interrupts the runs it trains. On both databases."""
+interrupts the runs it trains. On both databases. A lease expires when the test moves its
+clock on (no sleeping past a TTL); the Leaders' renewal threads try every 0.05 s, and the
+tests wait for what they do (a role, a try counted by the clock), never for time."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +19,32 @@ from sqlmodel import Session
 from app.executors import leader as leader_module
 from app.executors import lease
 from app.executors.leader import LEASE, Leader
-from app.models import Lease, Run, RunStatus
+from app.models import Lease, Run, RunStatus, utcnow
 from app.runs import state
 from tests.helpers.web import queue_run
+
+pytestmark = pytest.mark.both_databases  # the lease's SQL, and interrupting runs
+
+
+class Clock:
+    """A clock that stands still until the test moves it on, and counts its readings: a
+    Leader reads it once a try (lease.hold), so a count that grew by two means a whole try
+    ran since the last look."""
+
+    def __init__(self) -> None:
+        self.now, self.calls = utcnow(), 0
+
+    def __call__(self) -> datetime:
+        self.calls += 1  # before reading `now`: a reading counted after a move sees the move
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def another_try(self) -> None:
+        """Return once the Leader reading this clock has made a whole try since now."""
+        seen = self.calls
+        wait_until(lambda: self.calls >= seen + 2)
 
 
 class Recorder:
@@ -52,12 +78,15 @@ def engine(client):
 
 @pytest.fixture
 def fast(monkeypatch) -> None:
+    """Renewal threads that try every 0.05 s (the lease's TTL stays 10 s: only a Clock moved
+    on by the test makes it expire)."""
     monkeypatch.setattr(leader_module, "RENEW_S", 0.05)
-    monkeypatch.setattr(leader_module, "TTL_S", 0.3)
 
 
-def leader(engine, log: list[str], name: str, enabled: bool = True) -> Leader:
-    return Leader(lambda: Recorder(log, name), engine, enabled)
+def leader(
+    engine, log: list[str], name: str, enabled: bool = True, clock: Clock | None = None
+) -> Leader:
+    return Leader(lambda: Recorder(log, name), engine, enabled, clock=clock or utcnow)
 
 
 @pytest.fixture
@@ -109,11 +138,14 @@ def test_when_the_leader_stops_another_takes_over_and_interrupts_only_then(
     engine, fast, running_run
 ) -> None:
     log: list[str] = []
-    first, second = leader(engine, log, "A"), leader(engine, log, "B")
+    b_clock = Clock()  # clocks that stand still: A's lease cannot expire while A lives
+    first, second = leader(engine, log, "A", clock=Clock()), leader(engine, log, "B", clock=b_clock)
     first.start()
     run_id = running_run("worker-a")
     second.start()
     assert status_of(engine, run_id) == RunStatus.RUNNING  # a second process interrupts nothing
+    b_clock.another_try()  # nor do its later tries
+    assert status_of(engine, run_id) == RunStatus.RUNNING and log == ["A start"]
     first.stop()  # shuts down cleanly: releases the lease
     wait_until(lambda: second.role == "this process")
     assert log == ["A start", "A stop", "B start"]
@@ -125,10 +157,15 @@ def test_when_the_leader_stops_another_takes_over_and_interrupts_only_then(
 
 def test_a_leader_that_stopped_renewing_is_taken_over_once_its_lease_expires(engine, fast) -> None:
     log: list[str] = []
-    lease.hold(engine, LEASE, "elsewhere:4242:abcdef", ttl_s=0.3)  # another host's process
-    waiting = leader(engine, log, "B")
+    clock = Clock()
+    lease.hold(engine, LEASE, "elsewhere:4242:abcdef", leader_module.TTL_S, clock)  # another host
+    waiting = leader(engine, log, "B", clock=clock)
     waiting.start()
     assert log == [] and waiting.role == "another process"
+    clock.advance(leader_module.TTL_S - 0.001)  # a millisecond before it expires
+    clock.another_try()
+    assert log == [] and waiting.role == "another process"
+    clock.advance(0.002)  # expired
     wait_until(lambda: waiting.role == "this process")
     assert log == ["B start"]
     waiting.stop()
@@ -157,7 +194,8 @@ def test_a_live_leader_on_this_host_is_not_taken_over(engine) -> None:
 
 def test_a_leader_that_lost_its_lease_stops_its_workers(engine, fast) -> None:
     log: list[str] = []
-    first = leader(engine, log, "A")
+    clock = Clock()  # stands still: A's own lease cannot expire under it
+    first = leader(engine, log, "A", clock=clock)
     first.start()
     with Session(engine) as session:  # a stalled process: someone else took the lease
         held = session.get(Lease, LEASE)
@@ -165,7 +203,7 @@ def test_a_leader_that_lost_its_lease_stops_its_workers(engine, fast) -> None:
         held.holder = "elsewhere:1:abcdef"
         session.add(held)
         session.commit()
-    lease.hold(engine, LEASE, "elsewhere:1:abcdef", ttl_s=600)
+    lease.hold(engine, LEASE, "elsewhere:1:abcdef", ttl_s=600, clock=clock)
     wait_until(lambda: first.role == "another process")
     assert log == ["A start", "A stop"]
     first.stop()

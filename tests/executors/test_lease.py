@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from app.executors.lease import hold, holder_of, release
 from app.models import utcnow
+
+pytestmark = pytest.mark.both_databases  # the lease's SQL: conditional updates, timestamps
 
 
 class Clock:

@@ -4,15 +4,49 @@ died, and a fresh worker takes the next run."""
 from __future__ import annotations
 
 import os
+import platform
 import signal
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers.runs import first_epoch, submit, wait_for
+from tests.helpers.runs import WAIT_S, first_epoch, submit, wait_for
 
 pytestmark = pytest.mark.keras
+# The call an idle worker sleeps in, waiting for its bell (Connection.poll: poll(2), or
+# ppoll(2) where the C library makes poll of it), by number as /proc/PID/syscall gives it.
+# (As in tests/executors/test_bell.py.)
+POLL_CALLS = {"x86_64": {7, 271}, "aarch64": {73}}.get(platform.machine())
+
+
+def waiting_for_its_bell(pid: int) -> None:
+    """Return once the worker `pid` sleeps in poll(2), as only its bell's wait does (its
+    TensorFlow import and its queue look-ups never poll). /proc/PID/syscall names the call
+    its main thread is blocked in ("running" while it runs). Without that file, or on a
+    machine whose numbers are not known here, return at once (the worker may then be killed
+    before it is idle; the rest of the test still holds), except under CI=true: fail."""
+    path = Path(f"/proc/{pid}/syscall")
+    if POLL_CALLS is None or not path.exists():
+        assert os.environ.get("CI") != "true", f"no {path} to tell by on {platform.machine()}"
+        return
+    deadline = time.monotonic() + WAIT_S  # a new worker imports TensorFlow first
+    while (call := path.read_text().split()[0]) == "running" or int(call) not in POLL_CALLS:
+        assert time.monotonic() < deadline, f"worker {pid} never waited for its bell ({call})"
+        time.sleep(0.01)
+
+
+def replaced(server, pid: int, timeout: float = 30) -> dict:
+    """The live worker that took the place of the dead worker `pid`, once there is one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = httpx.get(f"{server.url}/api/health", timeout=5).json()["workers"]
+        new = [w for w in workers if w["pid"] != pid and w["alive"]]
+        if new:
+            return new[0]
+        assert time.monotonic() < deadline, f"worker {pid} not replaced: {workers}"
+        time.sleep(0.05)
 
 
 def test_a_killed_worker_fails_its_run_and_the_next_run_starts(trainer):
@@ -35,9 +69,9 @@ def test_a_worker_killed_while_idle_leaves_submissions_working(trainer):
     set() then waited until a live worker happened to time out, and for ever once none
     waited; tests/executors/test_bell.py and the Ray server's clean stop show it.)"""
     (worker,) = httpx.get(f"{trainer.url}/api/health").json()["workers"]
-    time.sleep(0.5)  # idle: waiting for a run
+    waiting_for_its_bell(worker["pid"])  # idle: waiting for a run
     os.kill(worker["pid"], signal.SIGKILL)
-    time.sleep(1.5)  # the watcher replaces it and wakes every worker
+    replaced(trainer, worker["pid"])  # the watcher replaces it and wakes every worker
     run = submit(trainer, epochs=1)  # a 202 at once (httpx's default 5 s timeout)
     assert wait_for(trainer, run["id"])["status"] == "completed"
     (replacement,) = httpx.get(f"{trainer.url}/api/health", timeout=5).json()["workers"]

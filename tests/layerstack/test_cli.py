@@ -12,11 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
 from tests.helpers.images import encode
-from tests.helpers.runs import wait_for
+from tests.helpers.runs import WAIT_S, wait_for
 
 pytestmark = pytest.mark.keras
 COMMAND = str(Path(sys.executable).with_name("layerstack"))
@@ -35,6 +36,17 @@ def layerstack(server, *args: str, timeout: float = 300) -> subprocess.Completed
     env.pop("LAYERSTACK_TOKEN", None)
     return subprocess.run([COMMAND, *args], env=env, capture_output=True, text=True,
                           timeout=timeout)  # fmt: skip
+
+
+def epochs_past(server, run_id: int, epochs: int, timeout: float = WAIT_S) -> dict:
+    """The run once more than `epochs` of its epochs have ended (or it has ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+        if run["epochs_done"] > epochs or run["status"] != "running":
+            return run
+        assert time.monotonic() < deadline, f"run {run_id}: {run['epochs_done']} epochs"
+        time.sleep(0.05)
 
 
 def test_import_run_follow_predict_export_with_json(trainer, tmp_path):
@@ -120,11 +132,16 @@ def test_ctrl_c_stops_following_and_leaves_the_run_going(trainer, tmp_path):
                 run_id = next(r["id"] for r in listed if r["architecture_id"] == arch["id"])
         follower.send_signal(signal.SIGINT)  # not a terminal: stop following, do not cancel
         assert follower.wait(timeout=30) == 130 and first
-    time.sleep(0.5)
+    # Left going: an epoch ends after the follower has gone (a worker stops within a step of
+    # a cancel), and our cancel is the first one asked (a second would be refused: "already
+    # being cancelled").
+    gone = httpx.get(f"{trainer.url}/api/runs/{run_id}").json()
+    assert epochs_past(trainer, run_id, gone["epochs_done"])["status"] == "running"
     status = json.loads(layerstack(trainer, "runs", "--json").stdout)
     assert next(r for r in status if r["id"] == run_id)["status"] == "running"
     cancelled = layerstack(trainer, "cancel", str(run_id), "--json")
-    assert json.loads(cancelled.stdout)["status"] in ("cancelled", "running")
-    wait_for(trainer, run_id)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)["id"] == run_id  # still "running" till its worker sees it
+    assert wait_for(trainer, run_id)["status"] == "cancelled"
     again = layerstack(trainer, "follow", str(run_id))
     assert again.returncode == 4 and "cancelled" in again.stdout
