@@ -7,36 +7,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import platform
 import signal
 import threading
-import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import pytest
 
 from app.executors.bell import Bell, Listener
+from tests.helpers.processes import waiting_in_poll
 
 SPAWN = multiprocessing.get_context("spawn")
-# The call a Listener's wait sleeps in (Connection.poll: poll(2), or ppoll(2) where the C
-# library makes poll of it), by number as /proc/PID/syscall gives it.
-POLL_CALLS = {"x86_64": {7, 271}, "aarch64": {73}}.get(platform.machine())
-
-
-def waiting_in_poll(pid: int, timeout: float = 30) -> None:
-    """Return once the process `pid` sleeps in poll(2). /proc/PID/syscall names the call its
-    main thread is blocked in ("running" while it runs); where there is no such file, or the
-    machine's numbers are not known here, return at once (the caller's own event, e.g. the
-    child's "waiting" report, is all there is to go on), except under CI=true: fail."""
-    path = Path(f"/proc/{pid}/syscall")
-    if POLL_CALLS is None or not path.exists():
-        assert os.environ.get("CI") != "true", f"no {path} to tell by on {platform.machine()}"
-        return
-    deadline = time.monotonic() + timeout
-    while (call := path.read_text().split()[0]) == "running" or int(call) not in POLL_CALLS:
-        assert time.monotonic() < deadline, f"{pid} is not waiting in poll(2) ({call})"
-        time.sleep(0.01)
 
 
 def _listen(end: Connection, report: Connection) -> None:

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,30 +20,10 @@ from app.executors import lease
 from app.executors.leader import LEASE, Leader
 from app.models import Lease, Run, RunStatus, utcnow
 from app.runs import state
+from tests.helpers.clock import Clock
 from tests.helpers.web import queue_run
 
 pytestmark = pytest.mark.both_databases  # the lease's SQL, and interrupting runs
-
-
-class Clock:
-    """A clock that stands still until the test moves it on, and counts its readings: a
-    Leader reads it once a try (lease.hold), so a count that grew by two means a whole try
-    ran since the last look."""
-
-    def __init__(self) -> None:
-        self.now, self.calls = utcnow(), 0
-
-    def __call__(self) -> datetime:
-        self.calls += 1  # before reading `now`: a reading counted after a move sees the move
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    def another_try(self) -> None:
-        """Return once the Leader reading this clock has made a whole try since now."""
-        seen = self.calls
-        wait_until(lambda: self.calls >= seen + 2)
 
 
 class Recorder:

@@ -10,21 +10,9 @@ import pytest
 
 from app.executors.lease import hold, holder_of, release
 from app.models import utcnow
+from tests.helpers.clock import Clock
 
 pytestmark = pytest.mark.both_databases  # the lease's SQL: conditional updates, timestamps
-
-
-class Clock:
-    """A clock that stands still until the test moves it on."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def test_one_holder_at_a_time_until_it_expires(engine) -> None:

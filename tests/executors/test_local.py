@@ -4,37 +4,22 @@ died, and a fresh worker takes the next run."""
 from __future__ import annotations
 
 import os
-import platform
 import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.helpers.processes import waiting_in_poll
 from tests.helpers.runs import WAIT_S, first_epoch, submit, wait_for
 
 pytestmark = pytest.mark.keras
-# The call an idle worker sleeps in, waiting for its bell (Connection.poll: poll(2), or
-# ppoll(2) where the C library makes poll of it), by number as /proc/PID/syscall gives it.
-# (As in tests/executors/test_bell.py.)
-POLL_CALLS = {"x86_64": {7, 271}, "aarch64": {73}}.get(platform.machine())
 
 
 def waiting_for_its_bell(pid: int) -> None:
     """Return once the worker `pid` sleeps in poll(2), as only its bell's wait does (its
-    TensorFlow import and its queue look-ups never poll). /proc/PID/syscall names the call
-    its main thread is blocked in ("running" while it runs). Without that file, or on a
-    machine whose numbers are not known here, return at once (the worker may then be killed
-    before it is idle; the rest of the test still holds), except under CI=true: fail."""
-    path = Path(f"/proc/{pid}/syscall")
-    if POLL_CALLS is None or not path.exists():
-        assert os.environ.get("CI") != "true", f"no {path} to tell by on {platform.machine()}"
-        return
-    deadline = time.monotonic() + WAIT_S  # a new worker imports TensorFlow first
-    while (call := path.read_text().split()[0]) == "running" or int(call) not in POLL_CALLS:
-        assert time.monotonic() < deadline, f"worker {pid} never waited for its bell ({call})"
-        time.sleep(0.01)
+    TensorFlow import and its queue look-ups never poll)."""
+    waiting_in_poll(pid, WAIT_S, f"worker {pid}")  # a new worker imports TensorFlow first
 
 
 def replaced(server, pid: int, timeout: float = 30) -> dict:
