@@ -32,6 +32,19 @@ def finish(engine: Engine, run_id: int) -> None:
     state.finish(engine, run_id, RunStatus.COMPLETED)
 
 
+def hub_whose_reads_wait(engine: Any, monkeypatch: Any) -> tuple[EventHub, asyncio.Event]:
+    """A hub whose database reads wait until the returned event is set (made in a loop)."""
+    hub = EventHub(engine, poll_s=60)
+    held, read = asyncio.Event(), hub._read
+
+    async def read_when_let(*args: Any, **kwargs: Any) -> Any:
+        await held.wait()
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(hub, "_read", read_when_let)
+    return hub, held
+
+
 def test_watchers_waiting_for_the_first_read_keep_the_watch_when_the_first_leaves(
     client, monkeypatch
 ):
@@ -40,14 +53,7 @@ def test_watchers_waiting_for_the_first_read_keep_the_watch_when_the_first_leave
     finish(engine, run_id)
 
     async def scenario() -> tuple[bytes | None, bytes | None, bool, dict]:
-        hub = EventHub(engine, poll_s=60)
-        held, read = asyncio.Event(), hub._read
-
-        async def read_when_let(*args: Any, **kwargs: Any) -> Any:
-            await held.wait()
-            return await read(*args, **kwargs)
-
-        monkeypatch.setattr(hub, "_read", read_when_let)
+        hub, held = hub_whose_reads_wait(engine, monkeypatch)
         try:
             first, second = RunEvents(hub, run_id), RunEvents(hub, run_id)
 
@@ -80,14 +86,7 @@ def test_a_watcher_that_stops_waiting_for_the_first_read_is_not_counted(client, 
     run_id = queue_run(client)["id"]
 
     async def scenario() -> tuple[bool, dict]:
-        hub = EventHub(engine, poll_s=60)
-        held, read = asyncio.Event(), hub._read
-
-        async def read_when_let(*args: Any, **kwargs: Any) -> Any:
-            await held.wait()
-            return await read(*args, **kwargs)
-
-        monkeypatch.setattr(hub, "_read", read_when_let)
+        hub, held = hub_whose_reads_wait(engine, monkeypatch)
         try:
             first, second = asyncio.Event(), asyncio.Event()
             reading = asyncio.create_task(hub.subscribe(run_id, first))
